@@ -1,0 +1,205 @@
+"""yima's one settings module: every value comes from a YIMA_* environment variable.
+
+README.md ("Settings") documents each variable. Bad values stop start-up with a message naming
+the variable.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from yima.conf import env_bool, env_choice, env_int, env_list, env_path, env_str, env_url
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+YIMA_HOME = env_path("YIMA_HOME", Path.cwd() / "var")
+DEBUG = env_bool("YIMA_DEBUG", False)
+
+SECRET_KEY = env_str("YIMA_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "YIMA_SECRET_KEY is required when YIMA_DEBUG is off "
+            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    SECRET_KEY = "yima-insecure-debug-only-key"  # noqa: S105 - debug/demo only
+
+ALLOWED_HOSTS = env_list("YIMA_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+BASE_URL = env_str("YIMA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = env_list("YIMA_CSRF_TRUSTED_ORIGINS", [BASE_URL])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "simple_history",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "yima.core",
+    "yima.regions",
+    "yima.accounts",
+    "yima.facilities",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "yima.urls"
+WSGI_APPLICATION = "yima.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "facilities:list"
+LOGOUT_REDIRECT_URL = "core:home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "yima.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database: the embedded SQLite file by default, PostgreSQL in production.
+DATABASE_URL = env_url(
+    "YIMA_DATABASE_URL",
+    f"sqlite:///{YIMA_HOME / 'yima.sqlite3'}",
+    schemes=("sqlite", "postgres", "postgresql", "pgsql"),
+)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets the web server read while the task worker writes.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: progress of background jobs and rendered scan pages. A file cache is shared by the
+# web server and the task worker on one machine; use Redis when there are several machines.
+CACHE_URL = env_url(
+    "YIMA_CACHE_URL",
+    f"file://{YIMA_HOME / 'cache'}",
+    schemes=("file", "redis", "locmem", "dummy"),
+)
+_cache_scheme, _cache_rest = CACHE_URL.split("://", 1)
+CACHES = {
+    "default": {
+        "file": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": _cache_rest,
+        },
+        "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
+        "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "dummy": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }[_cache_scheme]
+}
+
+# Background tasks (Django's Tasks API through the django-tasks backport).
+TASK_BACKEND = env_choice("YIMA_TASK_BACKEND", "db", ["db", "rq", "immediate"])
+TASKS = {
+    "default": {
+        "db": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+        "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]},
+        "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    }[TASK_BACKEND]
+}
+if TASK_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("YIMA_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AXES_FAILURE_LIMIT = env_int("YIMA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+SESSION_COOKIE_AGE = env_int("YIMA_SESSION_HOURS", 12, minimum=1) * 3600
+
+# Languages: Chinese first, English available.
+LANGUAGE_CODE = env_choice("YIMA_LANGUAGE", "zh-hans", ["zh-hans", "en"])
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = env_str("YIMA_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = YIMA_HOME / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = YIMA_HOME / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+YIMA_MAX_UPLOAD_MB = env_int("YIMA_MAX_UPLOAD_MB", 50, minimum=1)
+
+# Production hardening; `yima check --deploy` must be clean with YIMA_DEBUG off behind HTTPS.
+if not DEBUG and BASE_URL.startswith("https://"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("YIMA_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("YIMA_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("YIMA_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# yima's own knobs.
+YIMA_PAGE_SIZE = env_int("YIMA_PAGE_SIZE", 50, minimum=5)
+YIMA_REGULATOR_HOTLINE = env_str("YIMA_REGULATOR_HOTLINE", "12369")
