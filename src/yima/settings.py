@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "yima.regions",
     "yima.accounts",
     "yima.facilities",
+    "yima.scan",
 ]
 
 MIDDLEWARE = [

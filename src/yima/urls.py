@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("yima.core.urls")),
     path("accounts/", include("yima.accounts.urls")),
     path("ledger/", include("yima.facilities.urls")),
+    path("", include("yima.scan.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ScanConfig(AppConfig):
+    name = "yima.scan"
+    verbose_name = _("QR codes, signs and the scan page")
