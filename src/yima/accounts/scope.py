@@ -57,6 +57,8 @@ def scope_for(user) -> Scope:
                 prefixes.append(org.region.prefix)
             elif org.kind == OrganisationKind.CONTRACTOR:
                 contractors.append(org.pk)
-        scope = Scope(region_prefixes=tuple(sorted(set(prefixes))), contractor_ids=tuple(contractors))
+        scope = Scope(
+            region_prefixes=tuple(sorted(set(prefixes))), contractor_ids=tuple(contractors)
+        )
     user._yima_scope = scope
     return scope

@@ -75,15 +75,19 @@ def ledger_filter(queryset: QuerySet, data) -> tuple[QuerySet, LedgerFilterForm]
     form = LedgerFilterForm(data or None, visible=queryset)
     if not form.is_valid():
         # Keep whatever fields did validate; drop the rest.
-        cleaned = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
+        cleaned = {
+            k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors
+        }
     else:
         cleaned = form.cleaned_data
     qs = queryset
     text = (cleaned.get("q") or "").strip()
     if text:
         compact = "".join(ch for ch in text.upper() if ch.isalnum())
-        match = Q(name__icontains=text) | Q(village__name__icontains=text) | Q(
-            town__name__icontains=text
+        match = (
+            Q(name__icontains=text)
+            | Q(village__name__icontains=text)
+            | Q(town__name__icontains=text)
         )
         if compact and compact[:1].isdigit():
             match |= Q(code__startswith=compact)

@@ -55,12 +55,20 @@ class Facility(models.Model):
         blank=True,
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("73")), MaxValueValidator(Decimal("136"))],
         help_text=_("WGS-84"),
     )
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("3")), MaxValueValidator(Decimal("54"))],
         help_text=_("WGS-84"),
     )
@@ -68,14 +76,18 @@ class Facility(models.Model):
         _("year built"), validators=[MinValueValidator(1980), MaxValueValidator(2100)]
     )
     capacity_m3d = models.DecimalField(
-        _("design capacity (m³/d)"), max_digits=9, decimal_places=2,
+        _("design capacity (m³/d)"),
+        max_digits=9,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0.1"))],
     )
     process = models.CharField(_("treatment process"), max_length=20, choices=Process.choices)
     households = models.PositiveIntegerField(_("households served"), null=True, blank=True)
     population = models.PositiveIntegerField(_("population served"), null=True, blank=True)
     standard = models.CharField(
-        _("discharge standard"), max_length=20, choices=Standard.choices,
+        _("discharge standard"),
+        max_length=20,
+        choices=Standard.choices,
         default=Standard.DB36_1102_2019,
     )
     grade = models.CharField(_("discharge grade"), max_length=4, choices=Grade.choices)
@@ -152,7 +164,9 @@ class StatusChange(models.Model):
     """One step of a facility's status lifecycle: from what, to what, effective when, and why."""
 
     facility = models.ForeignKey(
-        Facility, verbose_name=_("facility"), on_delete=models.CASCADE,
+        Facility,
+        verbose_name=_("facility"),
+        on_delete=models.CASCADE,
         related_name="status_changes",
     )
     from_status = models.CharField(_("from"), max_length=16, choices=Status.choices, blank=True)
@@ -160,7 +174,11 @@ class StatusChange(models.Model):
     effective_on = models.DateField(_("effective on"))
     reason = models.CharField(_("reason"), max_length=500)
     actor = models.ForeignKey(
-        "accounts.User", verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True,
+        "accounts.User",
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)

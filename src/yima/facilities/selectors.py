@@ -38,7 +38,9 @@ def edit_q(user) -> Q | None:
 
 
 def facility_list(*, user) -> QuerySet[Facility]:
-    return Facility.objects.visible_to(user).select_related("county", "town", "village", "contractor")
+    return Facility.objects.visible_to(user).select_related(
+        "county", "town", "village", "contractor"
+    )
 
 
 def facility_get(*, user, code: str) -> Facility:

@@ -95,8 +95,21 @@ def facility_register(*, actor, reason: str = "", code: str | None = None, **fie
 
 # Fields a ledger edit may change. Status goes through facility_change_status; code never changes.
 EDITABLE_FIELDS = (
-    "name", "county", "town", "village", "longitude", "latitude", "year_built", "capacity_m3d",
-    "process", "households", "population", "standard", "grade", "receiving_water", "contractor",
+    "name",
+    "county",
+    "town",
+    "village",
+    "longitude",
+    "latitude",
+    "year_built",
+    "capacity_m3d",
+    "process",
+    "households",
+    "population",
+    "standard",
+    "grade",
+    "receiving_water",
+    "contractor",
 )
 
 

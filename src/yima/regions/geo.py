@@ -48,8 +48,11 @@ def county_bounds(county_code: str) -> tuple[float, float, float, float] | None:
 
 
 def random_point_in_county(
-    county_code: str, rng: random.Random, near: tuple[float, float] | None = None,
-    radius: float = 0.05, tries: int = 500,
+    county_code: str,
+    rng: random.Random,
+    near: tuple[float, float] | None = None,
+    radius: float = 0.05,
+    tries: int = 500,
 ) -> tuple[float, float]:
     """A random WGS-84 point inside the county, optionally within `radius` degrees of `near`."""
     geom, prepared = _boundaries()[county_code[:6]]

@@ -22,8 +22,13 @@ def test_compose_gives_the_domain_example():
 
 @pytest.mark.parametrize(
     "typed",
-    ["360121-2019-0019-x", " 360121 2019 0019 X ", "36012120190019X", "３６０１２１－２０１９－００１９－Ｘ",
-     "360121—2019—0019—X"],
+    [
+        "360121-2019-0019-x",
+        " 360121 2019 0019 X ",
+        "36012120190019X",
+        "３６０１２１－２０１９－００１９－Ｘ",
+        "360121—2019—0019—X",
+    ],
 )
 def test_forgiving_formats_are_accepted(typed):
     assert parse_code(typed).compact == "36012120190019X"
