@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "yima.accounts",
     "yima.facilities",
     "yima.scan",
+    "yima.operations",
+    "yima.cases",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +98,8 @@ DATABASE_URL = env_url(
 )
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded setup works out of the box: make the folder the database file lives in.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server read while the task worker writes.
@@ -204,3 +208,51 @@ LOGGING = {
 # yima's own knobs.
 YIMA_PAGE_SIZE = env_int("YIMA_PAGE_SIZE", 50, minimum=5)
 YIMA_REGULATOR_HOTLINE = env_str("YIMA_REGULATOR_HOTLINE", "12369")
+
+# --- Field operations (yima.operations): on-site check-in, photos, inspection schedule. ---
+# An inspection counts as "verified on site" only within this distance of the facility's
+# recorded position and with a location fix at least this accurate (both in metres).
+YIMA_CHECKIN_MAX_DISTANCE_M = env_int("YIMA_CHECKIN_MAX_DISTANCE_M", 200, minimum=1)
+YIMA_CHECKIN_MAX_ACCURACY_M = env_int("YIMA_CHECKIN_MAX_ACCURACY_M", 100, minimum=1)
+# Photos: largest accepted upload, longest edge after resizing, most photos per submission.
+YIMA_PHOTO_MAX_MB = env_int("YIMA_PHOTO_MAX_MB", 15, minimum=1)
+YIMA_PHOTO_MAX_PX = env_int("YIMA_PHOTO_MAX_PX", 1600, minimum=320)
+YIMA_PHOTO_MAX_COUNT = env_int("YIMA_PHOTO_MAX_COUNT", 6, minimum=1)
+# Originals (with their location metadata) live outside MEDIA_ROOT and are served only to staff.
+YIMA_PRIVATE_MEDIA_ROOT = env_path("YIMA_PRIVATE_MEDIA_ROOT", YIMA_HOME / "private-media")
+# "Due soon" on the inspection schedule: this many days before the due date.
+YIMA_INSPECTION_DUE_SOON_DAYS = env_int("YIMA_INSPECTION_DUE_SOON_DAYS", 3, minimum=0)
+
+# --- Scan page, QR codes and printable signs (yima.scan) ---
+# A TrueType font (.ttf/.ttc) with Chinese glyphs to embed in sign PDFs; empty: ask fontconfig.
+YIMA_CJK_FONT = env_str("YIMA_CJK_FONT", "")
+# Characters of the label token in QR URLs (base32, 5 bits each): 8 = 40 bits.
+YIMA_LABEL_TOKEN_LENGTH = env_int("YIMA_LABEL_TOKEN_LENGTH", 8, minimum=6)
+# Print batches up to this many facilities download directly; larger ones run in the background.
+YIMA_LABEL_SYNC_LIMIT = env_int("YIMA_LABEL_SYNC_LIMIT", 200, minimum=1)
+# How long a rendered public face stays cached (0 turns the cache off).
+YIMA_SCAN_CACHE_SECONDS = env_int("YIMA_SCAN_CACHE_SECONDS", 600, minimum=0)
+
+# --- Public supervision (yima.cases): public reports, promised deadlines, privacy, notices. ---
+# Deadlines new problem types start with (each type can change its own): accept within N days,
+# resolve within M days, counted in calendar days of TIME_ZONE.
+YIMA_CASE_ACCEPT_DAYS = env_int("YIMA_CASE_ACCEPT_DAYS", 2, minimum=1)
+YIMA_CASE_RESOLVE_DAYS = env_int("YIMA_CASE_RESOLVE_DAYS", 15, minimum=1)
+# PIPL: a reporter's phone number is deleted this many days after the case is closed/rejected.
+YIMA_CASE_PHONE_RETENTION_DAYS = env_int("YIMA_CASE_PHONE_RETENTION_DAYS", 180, minimum=1)
+# Abuse limits on public submissions (counted in the cache): per client IP per hour and per
+# facility per day; tracking-number look-ups and evaluations per IP per hour.
+YIMA_CASE_LIMIT_PER_IP_HOUR = env_int("YIMA_CASE_LIMIT_PER_IP_HOUR", 5, minimum=1)
+YIMA_CASE_LIMIT_PER_FACILITY_DAY = env_int("YIMA_CASE_LIMIT_PER_FACILITY_DAY", 20, minimum=1)
+YIMA_CASE_LIMIT_LOOKUPS_PER_IP_HOUR = env_int("YIMA_CASE_LIMIT_LOOKUPS_PER_IP_HOUR", 60, minimum=1)
+# Reporters' photos: at most this many per report, each at most this large, resized to fit.
+YIMA_CASE_PHOTO_MAX_COUNT = env_int("YIMA_CASE_PHOTO_MAX_COUNT", 4, minimum=0)
+YIMA_CASE_PHOTO_MAX_MB = env_int("YIMA_CASE_PHOTO_MAX_MB", 10, minimum=1)
+YIMA_CASE_PHOTO_MAX_PX = env_int("YIMA_CASE_PHOTO_MAX_PX", 1600, minimum=320)
+# Served to staff only, through the case's visibility gate; never under MEDIA_ROOT.
+YIMA_CASE_PHOTO_ROOT = env_path("YIMA_CASE_PHOTO_ROOT", YIMA_HOME / "private-media" / "cases")
+# Where notices go: a class path. Built in: yima.cases.notifications.ConsoleBackend (log only),
+# .EmailBackend (staff with an e-mail address; uses Django's EMAIL_* settings), .MemoryBackend
+# (tests). An SMS or WeChat gateway is a subclass of notifications.BaseBackend.
+YIMA_NOTIFY_BACKEND = env_str("YIMA_NOTIFY_BACKEND", "yima.cases.notifications.ConsoleBackend")
+YIMA_NOTIFY_FROM_EMAIL = env_str("YIMA_NOTIFY_FROM_EMAIL", "yima@localhost")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("yima.accounts.urls")),
     path("ledger/", include("yima.facilities.urls")),
     path("", include("yima.scan.urls")),
+    path("ops/", include("yima.operations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ The check character is ISO 7064 MOD 11-2 over the 14 digits, as GB 11643 uses it
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -24,10 +25,14 @@ BAD_CHECK = _(
 )
 
 
+@lru_cache(maxsize=32)
+def _weights(n: int) -> tuple[int, ...]:
+    return tuple(pow(2, n - i, 11) for i in range(n))
+
+
 def check_char(digits: str) -> str:
     """ISO 7064 MOD 11-2 check character of a string of digits (any length)."""
-    n = len(digits)
-    total = sum(int(d) * pow(2, n - i, 11) for i, d in enumerate(digits))
+    total = sum(int(d) * w for d, w in zip(digits, _weights(len(digits)), strict=True))
     return _CHECK_CHARS[total % 11]
 
 

@@ -1,5 +1,7 @@
 """The ledger's search, filters and sorting, shared by the list page and the Excel export."""
 
+import re
+
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from yima.accounts.choices import OrganisationKind
 from yima.accounts.models import Organisation
 from yima.facilities.choices import CapacityClass, Process, Status
+from yima.facilities.codes import clean_text
 from yima.regions.choices import Level
 from yima.regions.models import Region
 
@@ -16,6 +19,7 @@ CAPACITY_BOUNDS = {
     CapacityClass.LARGE: (100, None),
 }
 
+# Sort keys as they appear in the URL (?sort=-capacity), the ordering they stand for, and a label.
 SORTS = {
     "code": "code",
     "-code": "-code",
@@ -30,6 +34,20 @@ SORTS = {
     "town": "town__code",
     "-town": "-town__code",
 }
+SORT_LABELS = {
+    "code": _("Code"),
+    "-code": _("Code (descending)"),
+    "name": _("Name"),
+    "-name": _("Name (descending)"),
+    "year": _("Year built, oldest first"),
+    "-year": _("Year built, newest first"),
+    "capacity": _("Capacity, smallest first"),
+    "-capacity": _("Capacity, largest first"),
+    "status": _("Status"),
+    "-status": _("Status (descending)"),
+    "town": _("Town"),
+    "-town": _("Town (descending)"),
+}
 
 
 class LedgerFilterForm(forms.Form):
@@ -37,10 +55,18 @@ class LedgerFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False)
     county = forms.ModelChoiceField(
-        label=_("County"), queryset=Region.objects.none(), required=False, to_field_name="code"
+        label=_("County"),
+        queryset=Region.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All"),
     )
     town = forms.ModelChoiceField(
-        label=_("Town"), queryset=Region.objects.none(), required=False, to_field_name="code"
+        label=_("Town"),
+        queryset=Region.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All"),
     )
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All"))] + list(Status.choices), required=False
@@ -49,12 +75,15 @@ class LedgerFilterForm(forms.Form):
         label=_("Process"), choices=[("", _("All"))] + list(Process.choices), required=False
     )
     contractor = forms.ModelChoiceField(
-        label=_("O&M contractor"), queryset=Organisation.objects.none(), required=False
+        label=_("O&M contractor"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("All"),
     )
     capacity = forms.ChoiceField(
         label=_("Capacity"), choices=[("", _("All"))] + list(CapacityClass.choices), required=False
     )
-    sort = forms.ChoiceField(label=_("Sort"), choices=[(k, k) for k in SORTS], required=False)
+    sort = forms.ChoiceField(label=_("Sort"), choices=list(SORT_LABELS.items()), required=False)
 
     def __init__(self, *args, visible: QuerySet | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,6 +94,10 @@ class LedgerFilterForm(forms.Form):
             counties = counties.filter(pk__in=visible.values("county_id"))
             towns = towns.filter(pk__in=visible.values("town_id"))
             contractors = contractors.filter(pk__in=visible.values("contractor_id"))
+        county = self.data.get("county") if self.is_bound else None
+        if county:
+            # Towns follow the chosen county; a town left over from another county is dropped.
+            towns = towns.filter(parent__code=county)
         self.fields["county"].queryset = counties
         self.fields["town"].queryset = towns
         self.fields["contractor"].queryset = contractors
@@ -83,14 +116,15 @@ def ledger_filter(queryset: QuerySet, data) -> tuple[QuerySet, LedgerFilterForm]
     qs = queryset
     text = (cleaned.get("q") or "").strip()
     if text:
-        compact = "".join(ch for ch in text.upper() if ch.isalnum())
+        compact = "".join(ch for ch in clean_text(text).upper() if ch.isalnum())
         match = (
             Q(name__icontains=text)
             | Q(village__name__icontains=text)
             | Q(town__name__icontains=text)
         )
-        if compact and compact[:1].isdigit():
-            match |= Q(code__startswith=compact)
+        if re.fullmatch(r"[0-9]{3,14}[0-9X]", compact):
+            # A whole or partial code, typed grouped or not (360121-2019-0019-x, 2019-0019).
+            match |= Q(code__contains=compact)
         qs = qs.filter(match)
     if cleaned.get("county"):
         qs = qs.filter(county=cleaned["county"])

@@ -14,6 +14,10 @@ from yima.facilities.codes import compose
 from yima.facilities.models import CodeSerial, Facility, StatusChange
 
 REASON_REQUIRED = gettext_noop("A reason is required.")
+# Default reasons are stored untranslated and translated when shown, so each reader sees their
+# own language.
+REGISTERED = gettext_noop("Registered")
+EDITED = gettext_noop("Edited")
 
 
 def codes_allocate(*, county_code: str, year: int, count: int = 1) -> list[str]:
@@ -80,14 +84,14 @@ def facility_register(*, actor, reason: str = "", code: str | None = None, **fie
             )
         facility.full_clean()
         facility._history_user = actor
-        facility._change_reason = reason or _("Registered")
+        facility._change_reason = reason or REGISTERED
         facility.save()
         StatusChange.objects.create(
             facility=facility,
             from_status="",
             to_status=facility.status,
             effective_on=facility.status_since,
-            reason=reason or _("Registered"),
+            reason=reason or REGISTERED,
             actor=actor,
         )
     return facility
@@ -127,7 +131,7 @@ def facility_update(*, facility: Facility, actor, reason: str = "", **changes) -
         _validate_regions(facility)
         facility.full_clean()
         facility._history_user = actor
-        facility._change_reason = reason or _("Edited")
+        facility._change_reason = reason or EDITED
         facility.save()
     return facility
 

@@ -67,3 +67,15 @@ def random_point_in_county(
             return x, y
     point = geom.representative_point()
     return point.x, point.y
+
+
+def county_contains_many(county_code: str, longitudes, latitudes) -> list[bool] | None:
+    """`county_contains` for many points of one county at once (vectorised, for imports)."""
+    entry = _boundaries().get(county_code[:6])
+    if entry is None:
+        return None
+    import shapely
+
+    geometry = entry[0]
+    shapely.prepare(geometry)
+    return shapely.contains_xy(geometry, longitudes, latitudes).tolist()

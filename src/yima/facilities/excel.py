@@ -1,0 +1,530 @@
+"""The ledger workbook: its columns, reading it with python-calamine, writing it with openpyxl.
+
+Reading is forgiving about what people type (spaces, full-width characters, any column order,
+labels or codes, units after numbers); this module turns one row's cells into plain values and
+per-cell errors without touching the database. `yima.facilities.imports` resolves regions,
+contractors and codes and writes.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from yima.facilities.choices import Grade, Process, Standard, Status
+from yima.facilities.codes import CodeError, parse_code
+
+# --- Columns ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("code", "设施编号", 22, aliases=("编号", "设施代码", "设施身份证号")),
+    Column("name", "设施名称", 30, required=True, aliases=("名称", "站点名称")),
+    Column("county", "区县", 10, required=True, aliases=("县区", "县(市、区)", "所属区县")),
+    Column("town", "乡镇", 12, required=True, aliases=("乡镇(街道)", "所属乡镇", "镇")),
+    Column("village", "行政村", 12, aliases=("村", "所属行政村", "村委会")),
+    Column("longitude", "经度", 12),
+    Column("latitude", "纬度", 12),
+    Column("year_built", "建成年份", 10, required=True, aliases=("建成时间", "建设年份")),
+    Column(
+        "capacity_m3d",
+        "设计规模(m³/d)",
+        14,
+        required=True,
+        aliases=("设计规模", "处理规模", "设计处理规模"),
+    ),
+    Column("process", "处理工艺", 14, required=True, aliases=("工艺",)),
+    Column("households", "服务户数", 10),
+    Column("population", "服务人口", 10),
+    Column("standard", "执行标准", 16, aliases=("排放标准",)),
+    Column("grade", "排放等级", 10, required=True, aliases=("出水等级", "标准等级")),
+    Column("receiving_water", "受纳水体", 16, aliases=("纳污水体",)),
+    Column("contractor", "运维单位", 28, aliases=("运维公司", "运维方")),
+    Column("status", "运行状态", 10, aliases=("状态",)),
+)
+HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
+COLUMN_BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
+
+# The file's display values are always Chinese, whatever the user's language, so that a file
+# means the same thing to everyone and imports back unchanged.
+PROCESS_LABELS = {
+    Process.AO: "A/O",
+    Process.A2O: "A²/O",
+    Process.MBR: "MBR",
+    Process.WETLAND: "人工湿地",
+    Process.CONTACT_OXIDATION: "生物接触氧化",
+    Process.INTEGRATED: "一体化设备",
+    Process.SBR: "SBR",
+    Process.ANAEROBIC: "厌氧+生态滤池",
+    Process.OTHER: "其他",
+}
+GRADE_LABELS = {
+    Grade.GRADE_1A: "一级A",
+    Grade.GRADE_1B: "一级B",
+    Grade.GRADE_1: "一级",
+    Grade.GRADE_2: "二级",
+    Grade.GRADE_3: "三级",
+}
+STATUS_LABELS = {
+    Status.PLANNED: "规划中",
+    Status.CONSTRUCTION: "在建",
+    Status.IN_SERVICE: "运行中",
+    Status.SUSPENDED: "停运",
+    Status.DECOMMISSIONED: "已报废",
+}
+STANDARD_LABELS = {s: s.label for s in Standard}
+
+# Other ways people write the same choice (compared after `choice_key`).
+_PROCESS_ALIASES = {
+    Process.AO: ("AO", "A/O工艺", "缺氧好氧"),
+    Process.A2O: ("A2O", "AAO", "A2/O工艺", "厌氧缺氧好氧"),
+    Process.MBR: ("膜生物反应器", "MBR膜"),
+    Process.WETLAND: ("湿地",),
+    Process.CONTACT_OXIDATION: ("生物接触氧化法", "接触氧化"),
+    Process.INTEGRATED: ("一体化", "一体化处理设备", "一体化污水处理设备"),
+    Process.SBR: ("序批式活性污泥法",),
+    Process.ANAEROBIC: ("厌氧+生态过滤", "厌氧生态滤池"),
+    Process.OTHER: (),
+}
+_GRADE_ALIASES = {
+    Grade.GRADE_1A: ("一级A标准", "1级A"),
+    Grade.GRADE_1B: ("一级B标准", "1级B"),
+    Grade.GRADE_1: ("一级标准", "1级"),
+    Grade.GRADE_2: ("二级标准", "2级"),
+    Grade.GRADE_3: ("三级标准", "3级"),
+}
+_STATUS_ALIASES = {
+    Status.PLANNED: ("规划", "拟建", "计划"),
+    Status.CONSTRUCTION: ("在建中", "建设中", "施工中"),
+    Status.IN_SERVICE: ("运行", "正常运行", "在用", "在运", "运营中", "正常"),
+    Status.SUSPENDED: ("停用", "暂停", "暂停运行", "停运中"),
+    Status.DECOMMISSIONED: ("报废", "废弃", "已废弃", "拆除", "已拆除", "退役", "已退役"),
+}
+
+# --- Messages (constants, so tests can assert them) ---------------------------------------
+
+ROW = gettext_noop("Row %(row)s")
+MISSING_COLUMN = gettext_noop("The column is missing from the header row.")
+DUPLICATE_COLUMN = gettext_noop("Two columns are both read as this column: %(headers)s.")
+NO_HEADER = gettext_noop("The first sheet has no header row.")
+NO_ROWS = gettext_noop("The sheet has no data rows.")
+NOT_A_WORKBOOK = gettext_noop("The file cannot be read as an Excel workbook (.xlsx): %(error)s")
+REQUIRED = gettext_noop("This cell is required.")
+TOO_LONG = gettext_noop("At most %(max)s characters.")
+NOT_A_NUMBER = gettext_noop("“%(value)s” is not a number.")
+NOT_A_WHOLE_NUMBER = gettext_noop("“%(value)s” is not a whole number.")
+NOT_A_YEAR = gettext_noop("“%(value)s” is not a year (write e.g. 2019).")
+OUT_OF_RANGE = gettext_noop("%(value)s is outside the allowed range %(low)s to %(high)s.")
+MUST_BE_POSITIVE = gettext_noop("Must be greater than zero.")
+UNKNOWN_CHOICE = gettext_noop("“%(value)s” is not one of: %(choices)s.")
+BAD_CODE = gettext_noop("“%(value)s”: %(reason)s")
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def open_sheet(path) -> tuple[int, Iterator[tuple[int, list]]]:
+    """(number of rows, iterator of (row number as Excel shows it, cells)) for sheet 1.
+
+    Only non-empty rows are yielded; the header row comes first. Cell values are as
+    python-calamine gives them: str, float, int, bool, date/datetime, '' when empty. Raises
+    python_calamine.CalamineError (or OSError) when the file is not a readable workbook.
+    """
+    import python_calamine
+
+    workbook = python_calamine.load_workbook(str(path))
+    try:
+        sheet = workbook.get_sheet_by_index(0)
+    except Exception:
+        workbook.close()
+        raise
+
+    def rows() -> Iterator[tuple[int, list]]:
+        try:
+            # iter_rows starts at row 1 even when the sheet's leading rows are empty.
+            for number, cells in enumerate(sheet.iter_rows(), start=1):
+                for cell in cells:
+                    if cell != "" and cell is not None:
+                        yield number, cells
+                        break
+        finally:
+            workbook.close()
+
+    return sheet.height, rows()
+
+
+def read_rows(path) -> Iterator[tuple[int, list]]:
+    """Yield (row number as Excel shows it, cells) for each non-empty row of sheet 1."""
+    return open_sheet(path)[1]
+
+
+def fold(text: str) -> str:
+    """Full-width to half-width (NFKC) and surrounding whitespace removed."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.strip()
+
+
+_KEY_DROP = re.compile(r"[\s/\\\-_.·—–、,，:：'\"“”‘’]+")
+
+
+def choice_key(text: str) -> str:
+    """How choice labels, headers and region names are compared: folded, upper-case, no
+    spaces or separators ("A²/O" and "a2o" and "Ａ２Ｏ" are the same)."""
+    return _KEY_DROP.sub("", fold(text)).upper()
+
+
+def _header_key(text: str) -> str:
+    key = choice_key(text).strip("*")
+    # A unit in brackets is optional: "设计规模(m³/d)" and "设计规模" name the same column.
+    key = re.sub(r"\([^)]*\)$", "", key)
+    return key
+
+
+_HEADER_LOOKUP: dict[str, str] = {}
+for _col in COLUMNS:
+    for _name in (_col.header, *_col.aliases):
+        _HEADER_LOOKUP[_header_key(_name)] = _col.key
+
+
+@dataclass
+class CellError:
+    column: str  # the column's canonical Chinese header ('' for the whole row)
+    message: str
+
+
+def match_headers(cells: list) -> tuple[dict[int, str], list[CellError]]:
+    """Map each header cell to a column key; unknown headers are ignored.
+
+    Returns ({cell index: column key}, errors) where errors name missing required columns and
+    columns given twice.
+    """
+    mapping: dict[int, str] = {}
+    seen: dict[str, list[str]] = {}
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, str) or not cell.strip():
+            continue
+        key = _HEADER_LOOKUP.get(_header_key(cell))
+        if key is None:
+            continue
+        seen.setdefault(key, []).append(cell.strip())
+        mapping[index] = key
+    errors = []
+    for col in COLUMNS:
+        if len(seen.get(col.key, ())) > 1:
+            errors.append(
+                CellError(col.header, _(DUPLICATE_COLUMN) % {"headers": "、".join(seen[col.key])})
+            )
+        elif col.required and col.key not in seen:
+            errors.append(CellError(col.header, _(MISSING_COLUMN)))
+    return mapping, errors
+
+
+# --- Cell parsers -------------------------------------------------------------------------
+
+
+class CellInvalid(ValueError):
+    pass
+
+
+def _shown(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def cell_text(value) -> str:
+    """A cell as text: numbers without a trailing .0, whitespace (also full-width) stripped."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+_NUMBER = re.compile(r"^([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)(.*)$")
+
+
+def _decimal(value, units: tuple[str, ...] = ()) -> Decimal:
+    if isinstance(value, bool):
+        raise CellInvalid(_(NOT_A_NUMBER) % {"value": value})
+    if isinstance(value, int | float):
+        return Decimal(repr(value))
+    text = fold(str(value)).replace(",", "").replace(" ", "")
+    match = _NUMBER.match(text)
+    if not match or (match.group(2) and match.group(2).lower() not in units):
+        raise CellInvalid(_(NOT_A_NUMBER) % {"value": _shown(value)})
+    try:
+        return Decimal(match.group(1))
+    except InvalidOperation:
+        raise CellInvalid(_(NOT_A_NUMBER) % {"value": _shown(value)}) from None
+
+
+def _int(value, units: tuple[str, ...] = (), low: int = 0, high: int = 2_147_483_647) -> int:
+    number = _decimal(value, units)
+    if number != number.to_integral_value():
+        raise CellInvalid(_(NOT_A_WHOLE_NUMBER) % {"value": _shown(value)})
+    number = int(number)
+    if not low <= number <= high:
+        raise CellInvalid(_(OUT_OF_RANGE) % {"value": number, "low": low, "high": high})
+    return number
+
+
+def parse_year(value) -> int:
+    if isinstance(value, datetime | date):
+        return value.year
+    try:
+        number = _decimal(value, ("年",))
+    except CellInvalid:
+        raise CellInvalid(_(NOT_A_YEAR) % {"value": _shown(value)}) from None
+    if number != number.to_integral_value():
+        raise CellInvalid(_(NOT_A_YEAR) % {"value": _shown(value)})
+    if not 1980 <= number <= 2100:
+        raise CellInvalid(_(OUT_OF_RANGE) % {"value": int(number), "low": 1980, "high": 2100})
+    return int(number)
+
+
+_CAPACITY_UNITS = (
+    *("m3/d", "m3/天", "m3/日", "m3", "t/d", "吨/天", "吨/日", "吨"),
+    *("方/天", "方/日", "立方米/天", "立方米/日"),
+)
+_MAX_CAPACITY = Decimal("9999999.99")
+_CENT = Decimal("0.01")
+_MICRO = Decimal("0.000001")
+
+
+def parse_capacity(value) -> Decimal:
+    number = _decimal(value, _CAPACITY_UNITS).quantize(_CENT, ROUND_HALF_UP)
+    if number <= 0:
+        raise CellInvalid(_(MUST_BE_POSITIVE))
+    if number > _MAX_CAPACITY:
+        raise CellInvalid(_(OUT_OF_RANGE) % {"value": number, "low": "0.01", "high": _MAX_CAPACITY})
+    return number
+
+
+def parse_coordinate(value, low: int, high: int) -> Decimal:
+    number = _decimal(value, ("°",)).quantize(_MICRO, ROUND_HALF_UP)
+    if not low <= number <= high:
+        raise CellInvalid(_(OUT_OF_RANGE) % {"value": _shown(value), "low": low, "high": high})
+    return number
+
+
+def _text(max_length: int):
+    def parse(value) -> str:
+        text = cell_text(value)
+        if len(text) > max_length:
+            raise CellInvalid(_(TOO_LONG) % {"max": max_length})
+        return text
+
+    return parse
+
+
+class ChoiceReader:
+    """Reads a choice given by code, by the file's Chinese label, by the interface's label in
+    Chinese or English, or by a common alias."""
+
+    def __init__(self, choices, labels: dict, aliases: dict, strip_suffixes: tuple = ()):
+        self.labels = labels
+        self.strip_suffixes = strip_suffixes
+        lookup: dict[str, str] = {}
+        for c in choices:
+            for name in (c.value, labels[c], *aliases.get(c, ())):
+                lookup.setdefault(choice_key(name), c.value)
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                for c in choices:
+                    lookup.setdefault(choice_key(str(c.label)), c.value)
+        self.lookup = lookup
+        self.shown = "、".join(labels[c] for c in choices)
+
+    def __call__(self, value) -> str:
+        raw = cell_text(value)
+        key = choice_key(raw)
+        found = self.lookup.get(key)
+        if found is None:
+            for suffix in self.strip_suffixes:
+                if key.endswith(suffix) and key[: -len(suffix)] in self.lookup:
+                    found = self.lookup[key[: -len(suffix)]]
+                    break
+        if found is None:
+            raise CellInvalid(_(UNKNOWN_CHOICE) % {"value": raw, "choices": self.shown})
+        return found
+
+
+def _code(value):
+    text = cell_text(value)
+    try:
+        return parse_code(text)
+    except CodeError as exc:
+        raise CellInvalid(_(BAD_CODE) % {"value": text, "reason": exc.message}) from None
+
+
+def _region_text(value) -> str:
+    return fold(cell_text(value))
+
+
+def make_parsers() -> dict:
+    """Cell parsers by column key; built per import so choice labels follow the catalogs."""
+    return {
+        "code": _code,
+        "name": _text(120),
+        "county": _region_text,
+        "town": _region_text,
+        "village": _region_text,
+        "longitude": lambda v: parse_coordinate(v, 73, 136),
+        "latitude": lambda v: parse_coordinate(v, 3, 54),
+        "year_built": parse_year,
+        "capacity_m3d": parse_capacity,
+        "process": ChoiceReader(Process, PROCESS_LABELS, _PROCESS_ALIASES, ("法", "工艺")),
+        "households": lambda v: _int(v, ("户",)),
+        "population": lambda v: _int(v, ("人",)),
+        "standard": ChoiceReader(Standard, STANDARD_LABELS, {}),
+        "grade": ChoiceReader(Grade, GRADE_LABELS, _GRADE_ALIASES, ("标准",)),
+        "receiving_water": _text(120),
+        "contractor": _region_text,
+        "status": ChoiceReader(Status, STATUS_LABELS, _STATUS_ALIASES),
+    }
+
+
+_TEXT_KEYS = {"name", "county", "town", "village", "receiving_water", "contractor"}
+# Columns whose values repeat from row to row: each distinct cell value is parsed once.
+_MEMO_KEYS = {
+    *("county", "town", "village", "year_built", "capacity_m3d", "process", "households"),
+    *("population", "standard", "grade", "receiving_water", "contractor", "status"),
+}
+
+
+class _Failed(str):
+    """A memoised parse error (its text is the message)."""
+
+
+class RowReader:
+    """Turns one row's cells into {column key: value} and cell errors; built once per file.
+
+    An empty optional cell gives None ('' for text columns); an empty required cell is an
+    error. Repeating values (regions, labels, years...) are parsed once per distinct value,
+    which keeps a 100,000-row file to a few microseconds per cell.
+    """
+
+    def __init__(self, mapping: dict[int, str], parsers: dict | None = None):
+        parsers = parsers or make_parsers()
+        self.columns = []
+        for index, key in sorted(mapping.items()):
+            column = COLUMN_BY_KEY[key]
+            memo = {} if key in _MEMO_KEYS else None
+            empty = "" if key in _TEXT_KEYS else None
+            self.columns.append((index, key, column, parsers[key], memo, empty))
+
+    def __call__(self, cells: list) -> tuple[dict, list[CellError]]:
+        values: dict = {}
+        errors: list[CellError] = []
+        width = len(cells)
+        for index, key, column, parser, memo, empty in self.columns:
+            value = cells[index] if index < width else ""
+            if value == "" or value is None or (type(value) is str and not value.strip()):
+                if column.required:
+                    errors.append(CellError(column.header, _(REQUIRED)))
+                values[key] = empty
+                continue
+            if memo is not None:
+                parsed = memo.get(value, memo)
+                if parsed is memo:
+                    try:
+                        parsed = parser(value)
+                    except CellInvalid as exc:
+                        parsed = _Failed(exc)
+                    memo[value] = parsed
+                if type(parsed) is _Failed:
+                    errors.append(CellError(column.header, str(parsed)))
+                else:
+                    values[key] = parsed
+                continue
+            try:
+                values[key] = parser(value)
+            except CellInvalid as exc:
+                errors.append(CellError(column.header, str(exc)))
+        return values, errors
+
+
+def parse_row(cells: list, mapping: dict[int, str]) -> tuple[dict, list[CellError]]:
+    """One row on its own (tests, small uses); imports build a RowReader once per file."""
+    return RowReader(mapping)(cells)
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+def facility_row(facility) -> list:
+    """A facility's display values in column order (county/town/village/contractor loaded)."""
+    return [
+        facility.display_code,
+        facility.name,
+        facility.county.name,
+        facility.town.name,
+        facility.village.name if facility.village_id else None,
+        facility.longitude,
+        facility.latitude,
+        facility.year_built,
+        facility.capacity_m3d,
+        PROCESS_LABELS.get(facility.process, facility.process),
+        facility.households,
+        facility.population,
+        STANDARD_LABELS.get(facility.standard, facility.standard),
+        GRADE_LABELS.get(facility.grade, facility.grade),
+        facility.receiving_water or None,
+        facility.contractor.name if facility.contractor_id else None,
+        STATUS_LABELS.get(facility.status, facility.status),
+    ]
+
+
+def write_ledger(facilities: Iterable, path_or_stream, *, title: str = "设施台账") -> int:
+    """Write facilities to an .xlsx in the ledger's column layout; returns the row count.
+
+    Uses openpyxl's write-only mode, so memory stays flat however many rows there are. Pass a
+    queryset with select_related("county", "town", "village", "contractor"), ideally
+    `.iterator(chunk_size=2000)` for large exports.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    for number, column in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    bold = Font(bold=True, color="FFFFFF")
+    fill = PatternFill("solid", fgColor="1F7A4D")
+    centred = Alignment(horizontal="center", vertical="center")
+    header = []
+    for column in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=column.header)
+        cell.font, cell.fill, cell.alignment = bold, fill, centred
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for facility in facilities:
+        sheet.append(facility_row(facility))
+        count += 1
+    workbook.save(path_or_stream)
+    return count
