@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "yima.scan",
     "yima.operations",
     "yima.cases",
+    "ninja",  # its static files serve the API docs (Swagger UI) without a CDN
+    "yima.api",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +130,11 @@ CACHES = {
         "dummy": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     }[_cache_scheme]
 }
+if _cache_scheme in ("file", "locmem"):
+    # Cached scan pages and QR matrices: one entry each per facility, so room for a province.
+    CACHES["default"]["OPTIONS"] = {
+        "MAX_ENTRIES": env_int("YIMA_CACHE_MAX_ENTRIES", 50000, minimum=100)
+    }
 
 # Background tasks (Django's Tasks API through the django-tasks backport).
 TASK_BACKEND = env_choice("YIMA_TASK_BACKEND", "db", ["db", "rq", "immediate"])
@@ -205,6 +212,20 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# E-mail for notifications: Django's console backend (prints) unless an SMTP host is set.
+EMAIL_HOST = env_str("YIMA_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("YIMA_EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("YIMA_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("YIMA_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("YIMA_EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# Behind a reverse proxy: the header it sets with the visitor's address (e.g. X-Real-IP).
+YIMA_CLIENT_IP_HEADER = env_str("YIMA_CLIENT_IP_HEADER", "")
+
 # yima's own knobs.
 YIMA_PAGE_SIZE = env_int("YIMA_PAGE_SIZE", 50, minimum=5)
 YIMA_REGULATOR_HOTLINE = env_str("YIMA_REGULATOR_HOTLINE", "12369")
@@ -215,7 +236,7 @@ YIMA_REGULATOR_HOTLINE = env_str("YIMA_REGULATOR_HOTLINE", "12369")
 YIMA_CHECKIN_MAX_DISTANCE_M = env_int("YIMA_CHECKIN_MAX_DISTANCE_M", 200, minimum=1)
 YIMA_CHECKIN_MAX_ACCURACY_M = env_int("YIMA_CHECKIN_MAX_ACCURACY_M", 100, minimum=1)
 # Photos: largest accepted upload, longest edge after resizing, most photos per submission.
-YIMA_PHOTO_MAX_MB = env_int("YIMA_PHOTO_MAX_MB", 15, minimum=1)
+YIMA_PHOTO_MAX_MB = env_int("YIMA_PHOTO_MAX_MB", 10, minimum=1)
 YIMA_PHOTO_MAX_PX = env_int("YIMA_PHOTO_MAX_PX", 1600, minimum=320)
 YIMA_PHOTO_MAX_COUNT = env_int("YIMA_PHOTO_MAX_COUNT", 6, minimum=1)
 # Originals (with their location metadata) live outside MEDIA_ROOT and are served only to staff.

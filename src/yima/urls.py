@@ -11,6 +11,9 @@ urlpatterns = [
     path("ledger/", include("yima.facilities.urls")),
     path("", include("yima.scan.urls")),
     path("ops/", include("yima.operations.urls")),
+    path("cases/", include("yima.cases.urls")),
+    path("api/v1/", include("yima.api.urls")),
+    path("open311/", include("yima.api.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -27,7 +27,7 @@ class CaseState(models.TextChoices):
     RESOLVED = "resolved", _("Handled, awaiting evaluation")
     CLOSED = "closed", _("Closed")
     REJECTED = "rejected", _("Not accepted")
-    REOPENED = "reopened", _("Reopened")
+    REOPENED = "reopened", _("Reopened, awaiting a decision")
 
 
 # States in which somebody still owes the reporter something.
@@ -46,7 +46,7 @@ class CaseAction(models.TextChoices):
     RESOLVE = "resolve", _("Handled")
     CLOSE = "close", _("Closed")
     REJECT = "reject", _("Not accepted")
-    REOPEN = "reopen", _("Reopened")
+    REOPEN = "reopen", _("Reopened for handling")
     EVALUATE = "evaluate", _("Evaluated by the reporter")
     HIDE = "hide", _("Hidden as abusive")
     UNHIDE = "unhide", _("Shown again")
@@ -83,9 +83,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     CaseAction.REASSIGN: (frozenset({CaseState.ASSIGNED}), CaseState.ASSIGNED),
     CaseAction.RESOLVE: (frozenset({CaseState.ASSIGNED}), CaseState.RESOLVED),
     CaseAction.CLOSE: (
-        frozenset(
-            {CaseState.ACCEPTED, CaseState.ASSIGNED, CaseState.RESOLVED, CaseState.REOPENED}
-        ),
+        frozenset({CaseState.ACCEPTED, CaseState.ASSIGNED, CaseState.RESOLVED, CaseState.REOPENED}),
         CaseState.CLOSED,
     ),
     CaseAction.REJECT: (
@@ -97,10 +95,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
         CaseState.REOPENED,
     ),
     CaseAction.URGE: (frozenset(OPEN_STATES), None),
-    CaseAction.REPAIR: (
-        frozenset({CaseState.SUBMITTED, CaseState.ACCEPTED, CaseState.ASSIGNED, CaseState.REOPENED}),
-        CaseState.ASSIGNED,
-    ),
+    CaseAction.REPAIR: (frozenset(OPEN_STATES), CaseState.ASSIGNED),
     CaseAction.EVALUATE: (frozenset(EVALUABLE_STATES), None),
 }
 

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import mul
 
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +33,7 @@ def _weights(n: int) -> tuple[int, ...]:
 
 def check_char(digits: str) -> str:
     """ISO 7064 MOD 11-2 check character of a string of digits (any length)."""
-    total = sum(int(d) * w for d, w in zip(digits, _weights(len(digits)), strict=True))
+    total = sum(map(mul, map(int, digits), _weights(len(digits))))
     return _CHECK_CHARS[total % 11]
 
 

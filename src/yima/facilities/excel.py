@@ -7,6 +7,7 @@ contractors and codes and writes.
 """
 
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from yima.facilities.choices import Grade, Process, Standard, Status
-from yima.facilities.codes import CodeError, parse_code
+from yima.facilities.codes import CodeError, format_code, parse_code
 
 # --- Columns ------------------------------------------------------------------------------
 
@@ -84,7 +85,7 @@ STATUS_LABELS = {
     Status.PLANNED: "规划中",
     Status.CONSTRUCTION: "在建",
     Status.IN_SERVICE: "运行中",
-    Status.SUSPENDED: "停运",
+    Status.SUSPENDED: "暂停运行",
     Status.DECOMMISSIONED: "已报废",
 }
 STANDARD_LABELS = {s: s.label for s in Standard}
@@ -112,7 +113,7 @@ _STATUS_ALIASES = {
     Status.PLANNED: ("规划", "拟建", "计划"),
     Status.CONSTRUCTION: ("在建中", "建设中", "施工中"),
     Status.IN_SERVICE: ("运行", "正常运行", "在用", "在运", "运营中", "正常"),
-    Status.SUSPENDED: ("停用", "暂停", "暂停运行", "停运中"),
+    Status.SUSPENDED: ("停运", "停用", "暂停", "停运中"),
     Status.DECOMMISSIONED: ("报废", "废弃", "已废弃", "拆除", "已拆除", "退役", "已退役"),
 }
 
@@ -322,6 +323,10 @@ def parse_capacity(value) -> Decimal:
 
 
 def parse_coordinate(value, low: int, high: int) -> Decimal:
+    if value.__class__ is float:  # the usual case, kept short: 100,000 rows have 200,000
+        if not low <= value <= high:
+            raise CellInvalid(_(OUT_OF_RANGE) % {"value": _shown(value), "low": low, "high": high})
+        return Decimal(f"{value:.6f}")
     number = _decimal(value, ("°",)).quantize(_MICRO, ROUND_HALF_UP)
     if not low <= number <= high:
         raise CellInvalid(_(OUT_OF_RANGE) % {"value": _shown(value), "low": low, "high": high})
@@ -417,51 +422,81 @@ class _Failed(str):
     """A memoised parse error (its text is the message)."""
 
 
-class RowReader:
-    """Turns one row's cells into {column key: value} and cell errors; built once per file.
+_EMPTY = object()
+_MISS = object()
 
-    An empty optional cell gives None ('' for text columns); an empty required cell is an
-    error. Repeating values (regions, labels, years...) are parsed once per distinct value,
-    which keeps a 100,000-row file to a few microseconds per cell.
+
+def _blank(value) -> bool:
+    return value == "" or value is None or (value.__class__ is str and value.isspace())
+
+
+class RowReader:
+    """Turns one row's cells into {name: value} and cell errors; built once per file.
+
+    `names` renames column keys in the result (e.g. "capacity_m3d" -> a model field name);
+    an empty optional cell gives None ('' for text columns), or nothing for the keys in
+    `skip_empty`; an empty required cell is an error. Values that repeat from row to row
+    (regions, labels, years...) are parsed once per distinct value, which keeps a
+    100,000-row file to a few microseconds per cell.
     """
 
-    def __init__(self, mapping: dict[int, str], parsers: dict | None = None):
+    def __init__(
+        self,
+        mapping: dict[int, str],
+        parsers: dict | None = None,
+        *,
+        names: dict[str, str] | None = None,
+        skip_empty: set[str] = frozenset(),
+    ):
         parsers = parsers or make_parsers()
+        names = names or {}
         self.columns = []
         for index, key in sorted(mapping.items()):
             column = COLUMN_BY_KEY[key]
-            memo = {} if key in _MEMO_KEYS else None
-            empty = "" if key in _TEXT_KEYS else None
-            self.columns.append((index, key, column, parsers[key], memo, empty))
+            self.columns.append(
+                (
+                    index,
+                    names.get(key, key),
+                    column.header,
+                    column.required,
+                    parsers[key],
+                    {} if key in _MEMO_KEYS else None,
+                    "" if key in _TEXT_KEYS else None,
+                    key in skip_empty,
+                )
+            )
+
+    @staticmethod
+    def _parse(value, parser):
+        if _blank(value):
+            return _EMPTY
+        try:
+            return parser(value)
+        except CellInvalid as exc:
+            return _Failed(exc)
 
     def __call__(self, cells: list) -> tuple[dict, list[CellError]]:
         values: dict = {}
         errors: list[CellError] = []
         width = len(cells)
-        for index, key, column, parser, memo, empty in self.columns:
+        parse = self._parse
+        for index, name, header, required, parser, memo, empty, skip in self.columns:
             value = cells[index] if index < width else ""
-            if value == "" or value is None or (type(value) is str and not value.strip()):
-                if column.required:
-                    errors.append(CellError(column.header, _(REQUIRED)))
-                values[key] = empty
-                continue
             if memo is not None:
-                parsed = memo.get(value, memo)
-                if parsed is memo:
-                    try:
-                        parsed = parser(value)
-                    except CellInvalid as exc:
-                        parsed = _Failed(exc)
-                    memo[value] = parsed
-                if type(parsed) is _Failed:
-                    errors.append(CellError(column.header, str(parsed)))
-                else:
-                    values[key] = parsed
-                continue
-            try:
-                values[key] = parser(value)
-            except CellInvalid as exc:
-                errors.append(CellError(column.header, str(exc)))
+                parsed = memo.get(value, _MISS)
+                if parsed is _MISS:
+                    parsed = memo[value] = parse(value, parser)
+            else:
+                parsed = parse(value, parser)
+            if parsed is _EMPTY:
+                if required:
+                    errors.append(CellError(header, _(REQUIRED)))
+                elif not skip:
+                    values[name] = empty
+            elif parsed.__class__ is _Failed:
+                errors.append(CellError(header, str(parsed)))
+            else:
+                values[name] = parsed
         return values, errors
 
 
@@ -473,14 +508,65 @@ def parse_row(cells: list, mapping: dict[int, str]) -> tuple[dict, list[CellErro
 # --- Writing ------------------------------------------------------------------------------
 
 
-def facility_row(facility) -> list:
+def ambiguous_places() -> frozenset:
+    """Region names the import could not resolve alone: (level, parent id, name) of counties
+    sharing a name anywhere, and of towns or villages sharing one under the same parent."""
+    from django.db.models import Count
+
+    from yima.regions.choices import Level
+    from yima.regions.models import Region
+
+    found = set()
+    for level, fields in (
+        (Level.COUNTY, ["name"]),
+        (Level.TOWN, ["parent_id", "name"]),
+        (Level.VILLAGE, ["parent_id", "name"]),
+    ):
+        rows = (
+            Region.objects.filter(level=level)
+            .values(*fields)
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .values_list(*fields)
+        )
+        for row in rows:
+            found.add((level.value, row[0] if len(row) == 2 else None, row[-1]))
+    return frozenset(found)
+
+
+_ambiguous_cache: tuple[float, frozenset] = (0.0, frozenset())
+
+
+def _ambiguous_now() -> frozenset:
+    """ambiguous_places(), reused for a minute (for callers of facility_row one by one)."""
+    global _ambiguous_cache
+    if time.monotonic() - _ambiguous_cache[0] > 60:
+        _ambiguous_cache = (time.monotonic(), ambiguous_places())
+    return _ambiguous_cache[1]
+
+
+def place_text(level: str, parent_id, name: str, code: str, ambiguous: frozenset) -> str:
+    """A region as the workbook shows it: its name, or "name（code）" when the name alone is
+    ambiguous (the import reads both)."""
+    if (level, parent_id if level != "county" else None, name) in ambiguous:
+        digits = {"county": 6, "town": 9}.get(level, 12)
+        return f"{name}（{code[:digits]}）"
+    return name
+
+
+def facility_row(facility, ambiguous: frozenset | None = None) -> list:
     """A facility's display values in column order (county/town/village/contractor loaded)."""
+    if ambiguous is None:
+        ambiguous = _ambiguous_now()
+    county, town, village = facility.county, facility.town, facility.village
     return [
         facility.display_code,
         facility.name,
-        facility.county.name,
-        facility.town.name,
-        facility.village.name if facility.village_id else None,
+        place_text("county", None, county.name, county.code, ambiguous),
+        place_text("town", town.parent_id, town.name, town.code, ambiguous),
+        place_text("village", village.parent_id, village.name, village.code, ambiguous)
+        if village is not None
+        else None,
         facility.longitude,
         facility.latitude,
         facility.year_built,
@@ -496,13 +582,72 @@ def facility_row(facility) -> list:
     ]
 
 
+_ROW_VALUES = (
+    *("code", "name", "county__name", "county__code"),
+    *("town__name", "town__code", "town__parent_id"),
+    *("village__name", "village__code", "village__parent_id"),
+    *("longitude", "latitude", "year_built", "capacity_m3d", "process", "households"),
+    *("population", "standard", "grade", "receiving_water", "contractor__name", "status"),
+)
+
+
+def _queryset_rows(queryset, ambiguous: frozenset) -> Iterator[list]:
+    """facility_row for a whole queryset, read as plain tuples (no model instances)."""
+    for (
+        code,
+        name,
+        county,
+        county_code,
+        town,
+        town_code,
+        town_parent,
+        village,
+        village_code,
+        village_parent,
+        longitude,
+        latitude,
+        year,
+        capacity,
+        process,
+        households,
+        population,
+        standard,
+        grade,
+        water,
+        contractor,
+        status,
+    ) in queryset.values_list(*_ROW_VALUES).iterator(chunk_size=2000):
+        yield [
+            format_code(code),
+            name,
+            place_text("county", None, county, county_code, ambiguous),
+            place_text("town", town_parent, town, town_code, ambiguous),
+            place_text("village", village_parent, village, village_code, ambiguous)
+            if village is not None
+            else None,
+            longitude,
+            latitude,
+            year,
+            capacity,
+            PROCESS_LABELS.get(process, process),
+            households,
+            population,
+            STANDARD_LABELS.get(standard, standard),
+            GRADE_LABELS.get(grade, grade),
+            water or None,
+            contractor,
+            STATUS_LABELS.get(status, status),
+        ]
+
+
 def write_ledger(facilities: Iterable, path_or_stream, *, title: str = "设施台账") -> int:
     """Write facilities to an .xlsx in the ledger's column layout; returns the row count.
 
-    Uses openpyxl's write-only mode, so memory stays flat however many rows there are. Pass a
-    queryset with select_related("county", "town", "village", "contractor"), ideally
-    `.iterator(chunk_size=2000)` for large exports.
+    Uses openpyxl's write-only mode, so memory stays flat however many rows there are. A
+    queryset is read in chunks as plain values (the fast way, for large exports); any other
+    iterable gives Facility objects with county, town, village and contractor loaded.
     """
+    from django.db.models import QuerySet
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -522,9 +667,14 @@ def write_ledger(facilities: Iterable, path_or_stream, *, title: str = "设施�
         cell.font, cell.fill, cell.alignment = bold, fill, centred
         header.append(cell)
     sheet.append(header)
+    ambiguous = ambiguous_places()
+    if isinstance(facilities, QuerySet):
+        rows = _queryset_rows(facilities, ambiguous)
+    else:
+        rows = (facility_row(facility, ambiguous) for facility in facilities)
     count = 0
-    for facility in facilities:
-        sheet.append(facility_row(facility))
+    for row in rows:
+        sheet.append(row)
         count += 1
     workbook.save(path_or_stream)
     return count

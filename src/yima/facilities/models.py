@@ -205,8 +205,8 @@ class ImportJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=255)
-    original_name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("workbook file"), upload_to="imports/%Y/%m/", max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
     created_by = models.ForeignKey(
         "accounts.User",
         verbose_name=_("uploaded by"),
@@ -214,22 +214,22 @@ class ImportJob(models.Model):
         related_name="import_jobs",
     )
     dry_run = models.BooleanField(_("check only"), default=False)
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
-    language = models.CharField(_("language"), max_length=10, blank=True)
+    reason = models.CharField(_("import reason"), max_length=500, blank=True)
+    language = models.CharField(_("language of messages"), max_length=10, blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=State.choices, default=State.QUEUED
+        _("import status"), max_length=10, choices=State.choices, default=State.QUEUED
     )
-    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    total_rows = models.PositiveIntegerField(_("data rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
-    created_count = models.PositiveIntegerField(_("created"), default=0)
-    updated_count = models.PositiveIntegerField(_("updated"), default=0)
-    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    created_count = models.PositiveIntegerField(_("facilities registered"), default=0)
+    updated_count = models.PositiveIntegerField(_("facilities updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("rows unchanged"), default=0)
     errors = models.JSONField(_("row errors"), default=list, blank=True)
-    changes = models.JSONField(_("changes"), default=list, blank=True)
-    failure = models.TextField(_("failure"), blank=True)
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    changes = models.JSONField(_("changes listed"), default=list, blank=True)
+    failure = models.TextField(_("failure details"), blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ledger import")

@@ -80,8 +80,8 @@ class WorkOrderState(models.TextChoices):
 
 class WorkOrderAction(models.TextChoices):
     OPEN = "open", _("Opened")
-    START = "start", _("Started")
-    COMPLETE = "complete", _("Completed")
+    START = "start", _("Repair started")
+    COMPLETE = "complete", _("Repair completed")
     VERIFY = "verify", _("Verified")
     REOPEN = "reopen", _("Reopened")
 

@@ -76,9 +76,11 @@ class InspectionForm(OfflineForm):
         for item in items:
             self.fields[f"item_{item.key}"] = forms.ChoiceField(
                 label=item.display_label,
-                choices=[(ITEM_OK, _("Normal")), (ITEM_PROBLEM, _("Problem"))],
+                choices=[(ITEM_OK, _("Normal")), (ITEM_PROBLEM, _("Has a problem"))],
                 initial=ITEM_OK,
                 widget=forms.RadioSelect,
+                # Not required: a page kept offline may predate an item added since.
+                required=False,
             )
 
     def item_fields(self):
@@ -91,10 +93,13 @@ class InspectionForm(OfflineForm):
         return data
 
     def answers(self) -> dict[str, bool]:
-        return {
-            item.key: self.cleaned_data.get(f"item_{item.key}") != ITEM_PROBLEM
-            for item in self.items
-        }
+        """{item key: passed} for the items answered."""
+        answers = {}
+        for item in self.items:
+            value = self.cleaned_data.get(f"item_{item.key}")
+            if value in (ITEM_OK, ITEM_PROBLEM):
+                answers[item.key] = value == ITEM_OK
+        return answers
 
 
 class SampleForm(OfflineForm):

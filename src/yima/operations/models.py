@@ -237,7 +237,7 @@ class Inspection(models.Model):
         _("checklist answers"),
         default=list,
         blank=True,
-        help_text=_("[{key, label, ok}], with the question as it read at the time."),
+        help_text=_("[{key, label, ok}] as asked at the time; ok is empty if unanswered."),
     )
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
 
@@ -270,7 +270,7 @@ class Inspection(models.Model):
 
     @property
     def failed_items(self) -> list[dict]:
-        return [item for item in self.checklist if not item.get("ok")]
+        return [item for item in self.checklist if item.get("ok") is False]
 
 
 class Photo(models.Model):

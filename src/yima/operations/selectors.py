@@ -212,6 +212,7 @@ def schedule_counts(
 class FacilityOperatingState:
     state: str  # OperatingState
     last_inspected_at: datetime | None
+    verified_on_site: bool = False  # whether that latest inspection was checked in on site
 
     @property
     def label(self) -> str:
@@ -226,12 +227,19 @@ def facility_operating_state(facility: Facility) -> FacilityOperatingState:
     row = (
         Inspection.objects.filter(facility_id=facility.pk)
         .order_by("-finished_at", "-pk")
-        .values_list("outcome", "finished_at")
+        .values_list("outcome", "finished_at", "verified_on_site")
         .first()
     )
     if row is None:
         return FacilityOperatingState(OperatingState.UNKNOWN, None)
-    return FacilityOperatingState(row[0], row[1])
+    return FacilityOperatingState(*row)
+
+
+def facility_inspection_due(facility: Facility) -> datetime | None:
+    """When the facility's next inspection is due (one query); None when it is not in service
+    or no policy band covers it."""
+    row = schedule_annotate(Facility.objects.filter(pk=facility.pk)).values_list("due_at").first()
+    return row[0] if row else None
 
 
 def facility_latest_sample(facility: Facility) -> WaterSample | None:

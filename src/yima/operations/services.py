@@ -64,6 +64,7 @@ NOTHING_MEASURED = gettext_noop("Enter at least one measured value.")
 DESCRIPTION_REQUIRED = gettext_noop("Describe the problem.")
 RESOLUTION_REQUIRED = gettext_noop("Say what was done.")
 REASON_REQUIRED = gettext_noop("A reason is required.")
+FAILED_CHECKS = gettext_noop("Checks not passed: %(items)s")
 BAD_TRANSITION = gettext_noop("This work order is “%(state)s”: “%(action)s” is not possible now.")
 
 # Clocks on cheap phones drift; a submission stamped this far ahead is still accepted.
@@ -117,6 +118,11 @@ def _position(
     coord_system = coord_system or CoordSystem.WGS84
     if coord_system not in CoordSystem.values:
         raise ValidationError({"coord_system": _(BAD_POSITION)})
+    # Phones send more digits than matter: 7 decimals is about 1 cm, accuracy to 0.1 m.
+    latitude = Decimal(latitude).quantize(Decimal("0.0000001"))
+    longitude = Decimal(longitude).quantize(Decimal("0.0000001"))
+    if accuracy_m is not None:
+        accuracy_m = Decimal(accuracy_m).quantize(Decimal("0.1"))
     wgs_lat, wgs_lng = geo.to_wgs84(coord_system, latitude, longitude)
     distance = None
     if facility.latitude is not None and facility.longitude is not None:
@@ -161,7 +167,7 @@ def inspection_record(
     """Record an inspection by a technician of the facility's contractor.
 
     Returns (inspection, created); created is False when this client_id was already recorded.
-    Answers are matched against the facility's checklist; any "no" makes the outcome abnormal.
+    `answers` maps checklist keys to passed/failed; any failed item makes the outcome abnormal.
     With `open_work_order`, an abnormal inspection also opens a repair order in the same
     transaction.
     """
@@ -175,18 +181,23 @@ def inspection_record(
     if len(photos) > settings.YIMA_PHOTO_MAX_COUNT:
         raise ValidationError({"photos": _(TOO_MANY) % {"count": settings.YIMA_PHOTO_MAX_COUNT}})
 
+    # Phone clocks drift: a finish stamped (slightly) in the future is taken as now.
     now = timezone.now()
     finished_at = min(finished_at or now, now)
     started_at = started_at or finished_at
     _check_time(started_at, "started_at")
+    if finished_at < started_at <= finished_at + CLOCK_SKEW:
+        started_at = finished_at
     if finished_at < started_at:
         raise ValidationError({"started_at": _(FINISHED_BEFORE_START)})
 
+    # ok is None for an item left unanswered (e.g. added to the template after the page was
+    # saved on the phone): it is neither a pass nor a problem.
     checklist = [
-        {"key": item.key, "label": item.label, "ok": bool(answers.get(item.key, True))}
+        {"key": item.key, "label": item.label, "ok": answers.get(item.key)}
         for item in selectors.checklist_for(facility.process)
     ]
-    if any(not item["ok"] for item in checklist):
+    if any(item["ok"] is False for item in checklist):
         outcome = Outcome.ABNORMAL
     position = _position(
         facility=facility,
@@ -216,7 +227,8 @@ def inspection_record(
             for photo in photos:
                 attach(InspectionPhoto, photo, inspection=inspection)
             if open_work_order and outcome == Outcome.ABNORMAL:
-                failed = "; ".join(item["label"] for item in checklist if not item["ok"])
+                failed = "、".join(item["label"] for item in checklist if item["ok"] is False)
+                failed = _(FAILED_CHECKS) % {"items": failed} if failed else ""
                 description = "\n".join(part for part in (failed, notes.strip()) if part)
                 work_order_open(
                     facility=facility,

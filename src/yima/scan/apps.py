@@ -7,4 +7,6 @@ class ScanConfig(AppConfig):
     verbose_name = _("QR codes, signs and the scan page")
 
     def ready(self) -> None:
-        from yima.scan import receivers  # noqa: F401 - connects the cache invalidation
+        from yima.scan import receivers  # connects the cache invalidation
+
+        receivers.connect_operations()

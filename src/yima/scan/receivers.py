@@ -3,7 +3,9 @@
 The ledger's services (register, update, change status, delete, import) all save through
 Facility.save(), so one post_save receiver sees every change of what the public face shows;
 the contractor's name and public phone live on Organisation. Connected in ScanConfig.ready().
-Bulk updates that bypass save() must call public_face_invalidate themselves.
+Bulk updates that bypass save() must call public_face_invalidate themselves. Field operations
+(inspections, samples, work orders) announce their changes with `facility_ops_changed`, which
+connect_operations() hooks up when that app is installed.
 """
 
 from django.db.models.signals import post_save
@@ -27,3 +29,18 @@ def organisation_saved(sender, instance: Organisation, **kwargs) -> None:
         return
     codes = list(Facility.objects.filter(contractor=instance).values_list("code", flat=True))
     invalidate_now_and_after_commit(codes)
+
+
+def facility_ops_changed(sender, facility_id: int, **kwargs) -> None:
+    """An inspection, sample or work order changed what the public face shows."""
+    codes = list(Facility.objects.filter(pk=facility_id).values_list("code", flat=True))
+    invalidate_now_and_after_commit(codes)
+
+
+def connect_operations() -> None:
+    from django.apps import apps
+
+    if apps.is_installed("yima.operations"):
+        from yima.operations.events import facility_ops_changed as signal
+
+        signal.connect(facility_ops_changed, dispatch_uid="scan.facility_ops_changed")

@@ -44,7 +44,7 @@ def make_inspection(world, *, facility=None, actor=None, finished_at=None, ok=Tr
         facility=facility,
         actor=actor,
         client_id=kw.pop("client_id", uuid.uuid4()),
-        answers={} if ok else {"inflow": False},
+        answers={key: key != "inflow" or ok for key in DEFAULT_ITEMS},
         started_at=finished_at - timedelta(minutes=20),
         finished_at=finished_at,
         **kw,

@@ -212,7 +212,5 @@ def test_inspection_of_a_suspended_facility_is_refused(world, client_for):
 
 def test_client_id_is_fresh_on_each_page(world, client_for):
     client = client_for("operator")
-    ids = {
-        client.get(_url(world)).context["form"].initial["client_id"] for _ in range(2)
-    }
+    ids = {client.get(_url(world)).context["form"].initial["client_id"] for _ in range(2)}
     assert len(ids) == 2 and all(isinstance(i, uuid.UUID) for i in ids)

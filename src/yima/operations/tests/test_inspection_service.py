@@ -181,6 +181,7 @@ def test_operating_state_comes_from_the_latest_inspection(world, django_assert_n
         state = facility_operating_state(world.facility_a)
     assert state.state == OperatingState.ABNORMAL
     assert state.last_inspected_at == latest.finished_at
+    assert state.verified_on_site is False  # the latest one had no location
     assert not hasattr(state, "inspector")  # nothing personal for the public face
 
 
@@ -200,3 +201,27 @@ def test_state_changed_event_fires_after_commit(world, django_capture_on_commit_
         assert seen == [(world.facility_a.pk, "inspection")]
     finally:
         facility_ops_changed.disconnect(listener)
+
+
+def test_positions_with_many_digits_are_rounded_not_refused(world):
+    f = world.facility_a
+    inspection = make_inspection(
+        world,
+        coord_system="wgs84",
+        latitude=f.latitude + Decimal("0.000123456789012"),
+        longitude=f.longitude,
+        accuracy_m=Decimal("12.3456"),
+    )
+    assert inspection.raw_latitude == f.latitude + Decimal("0.0001235")
+    assert inspection.accuracy_m == Decimal("12.3")
+
+
+def test_an_unanswered_item_is_neither_pass_nor_problem(world):
+    inspection = inspection_record(
+        facility=world.facility_a,
+        actor=world.operator,
+        client_id=uuid.uuid4(),
+        answers={"inflow": True},  # e.g. a page saved before the other items were added
+    )[0]
+    assert inspection.outcome == Outcome.NORMAL
+    assert {i["key"]: i["ok"] for i in inspection.checklist}["pumps"] is None

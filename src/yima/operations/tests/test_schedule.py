@@ -52,16 +52,20 @@ def test_due_date_is_last_inspection_plus_interval_for_capacity_band(frozen_worl
     assert row.due_at == T0 + timedelta(days=16)
 
 
-@pytest.mark.parametrize(
-    ("capacity", "days"),
-    [("5", 30), ("19.99", 30), ("20", 14), ("99", 14), ("100", 7), ("500", 7)],
-)
-def test_interval_follows_capacity_bands(frozen_world, capacity, days):
+def test_interval_follows_capacity_bands(frozen_world):
     w = frozen_world
-    facility_update(
-        facility=w.facility_a, actor=w.admin, reason="test", capacity_m3d=Decimal(capacity)
-    )
-    assert _due(w.admin, w.facility_a).interval_days == days
+    for capacity, days in [
+        ("5", 30),
+        ("19.99", 30),
+        ("20", 14),
+        ("99", 14),
+        ("100", 7),
+        ("500", 7),
+    ]:
+        facility_update(
+            facility=w.facility_a, actor=w.admin, reason="test", capacity_m3d=Decimal(capacity)
+        )
+        assert _due(w.admin, w.facility_a).interval_days == days, capacity
 
 
 def test_county_band_overrides_default_only_in_its_county(frozen_world):
@@ -106,26 +110,22 @@ def test_facilities_out_of_service_are_not_scheduled(frozen_world):
     assert list(inspection_schedule(user=w.regulator)) == [w.facility_a]
 
 
-@pytest.mark.parametrize(
-    ("persona", "expected"),
-    [
-        ("regulator", {"a", "b"}),
-        ("county_regulator", {"a"}),
-        ("operator", {"a"}),
-        ("other_operator", {"b"}),
-        ("public", set()),
-        ("stranger", set()),
-    ],
-)
-def test_overdue_list_goes_through_the_visibility_gate(frozen_world, persona, expected):
+def test_overdue_list_goes_through_the_visibility_gate(frozen_world):
     from django.contrib.auth.models import AnonymousUser
 
     w = frozen_world
-    user = getattr(w, persona, None) or AnonymousUser()
+    expected = {
+        "regulator": {"a", "b"},
+        "county_regulator": {"a"},
+        "operator": {"a"},
+        "other_operator": {"b"},
+        "stranger": set(),
+    }
     with freeze_time(T0 + timedelta(days=30)):
-        rows = inspection_schedule(user=user, state=ScheduleState.OVERDUE)
-        names = {"a" if f.pk == w.facility_a.pk else "b" for f in rows}
-    assert names == expected
+        for persona, names in [*expected.items(), ("public", set())]:
+            user = getattr(w, persona, None) or AnonymousUser()
+            rows = inspection_schedule(user=user, state=ScheduleState.OVERDUE)
+            assert {"a" if f.pk == w.facility_a.pk else "b" for f in rows} == names, persona
 
 
 def test_schedule_and_counts_cost_one_query_each(frozen_world, django_assert_num_queries):
@@ -160,3 +160,31 @@ def test_overdue_grouped_by_contractor(frozen_world):
         w.contractor_a.name: [w.facility_a.pk],
         w.contractor_b.name: [w.facility_b.pk],
     }
+
+
+def test_due_time_of_one_facility_costs_one_query(frozen_world, django_assert_num_queries):
+    from yima.operations.selectors import facility_inspection_due
+
+    w = frozen_world
+    make_inspection(w, finished_at=T0 + timedelta(days=1))
+    with django_assert_num_queries(1):
+        assert facility_inspection_due(w.facility_a) == T0 + timedelta(days=15)
+
+
+def test_counts_group_all_of_a_contractors_facilities_in_one_row(frozen_world):
+    from yima.core.testing import facility_fields
+    from yima.facilities.services import facility_register
+
+    w = frozen_world
+    with freeze_time(T0 + timedelta(days=5)):
+        facility_register(
+            actor=w.admin,
+            **facility_fields(
+                w.nanchang_county, w.xiangtang, w.village_b, contractor=w.contractor_a
+            ),
+        )
+    with freeze_time(T0 + timedelta(days=17)):  # A's first facility overdue, the new one due soon
+        rows = schedule_counts(inspection_schedule(user=w.operator), by="contractor")
+    assert [(r.name, r.overdue, r.due_soon, r.total) for r in rows] == [
+        (w.contractor_a.name, 1, 1, 2)
+    ]

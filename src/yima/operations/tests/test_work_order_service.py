@@ -100,24 +100,22 @@ def test_county_regulator_cannot_verify_another_countys_order(world):
         work_order_verify(work_order=order, actor=world.county_regulator)
 
 
-@pytest.mark.parametrize(
-    ("persona", "source", "allowed"),
-    [
+def test_who_may_open_a_work_order(world):
+    cases = [
         ("county_regulator", "regulator", True),
         ("regulator", "report", True),
         ("operator", "inspection", True),
         ("operator", "regulator", False),
         ("other_operator", "inspection", False),
         ("stranger", "regulator", False),
-    ],
-)
-def test_who_may_open_a_work_order(world, persona, source, allowed):
-    actor = getattr(world, persona)
-    if allowed:
-        assert _open(world, actor=actor, source=source).opened_by == actor
-    else:
-        with pytest.raises(PermissionDenied):
-            _open(world, actor=actor, source=source)
+    ]
+    for persona, source, allowed in cases:
+        actor = getattr(world, persona)
+        if allowed:
+            assert _open(world, actor=actor, source=source).opened_by == actor
+        else:
+            with pytest.raises(PermissionDenied):
+                _open(world, actor=actor, source=source)
 
 
 def test_steps_out_of_order_are_refused(world):

@@ -124,6 +124,10 @@ def photo(request, kind, pk):
         row = None
     if row is None:
         raise Http404
-    response = FileResponse(row.original.open("rb"), content_type="image/jpeg")
+    try:
+        handle = row.original.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
     return response

@@ -57,3 +57,11 @@ def test_malformed_code_explains_the_format(client, db):
 def test_home_page_search_box_submits_here(client, db):
     html = client.get("/").content.decode()
     assert 'action="/f/"' in html and 'name="code"' in html
+
+
+def test_what_was_typed_is_shown_escaped(client, db):
+    response = client.get("/f/%3Cscript%3Ealert(1)%3C%2Fscript%3E/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;" in html

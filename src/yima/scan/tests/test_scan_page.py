@@ -9,6 +9,7 @@ from django.contrib.staticfiles import finders
 
 from yima.accounts.models import Membership, User
 from yima.core.testing import PASSWORD
+from yima.facilities.models import Facility
 from yima.facilities.services import facility_change_status, facility_delete, facility_update
 from yima.scan.qr import label_path
 from yima.scan.services import label_issue, label_reissue
@@ -351,3 +352,28 @@ def test_login_from_the_scan_page_returns_to_it_on_the_contractor_face(client, w
     )
     assert response.redirect_chain[-1][0] == next_url
     assert face_of(response) == "contractor"
+
+
+def test_field_operations_event_refreshes_the_cached_public_face(client, world):
+    events = pytest.importorskip("yima.operations.events")
+    assert world.facility_a.name in page(client, world.facility_a).content.decode()
+    Facility.objects.filter(pk=world.facility_a.pk).update(name="罗家村站（已巡检）")  # no save()
+    events.facility_ops_changed.send(sender=None, facility_id=world.facility_a.pk, what="test")
+    assert "罗家村站（已巡检）" in page(client, world.facility_a).content.decode()
+
+
+@pytest.mark.parametrize("persona", ["operator", "county_regulator"])
+def test_staff_faces_make_a_fixed_number_of_queries(
+    client_for, world, persona, django_assert_max_num_queries
+):
+    label_issue(facility=world.facility_a, actor=world.operator)
+    for reason in ("损坏", "被盗", "褪色", "被遮挡"):
+        label_reissue(facility=world.facility_a, actor=world.operator, reason=reason)
+    for to_status in ("suspended", "in_service", "suspended"):
+        facility_change_status(
+            facility=world.facility_a, actor=world.admin, to_status=to_status, reason="检修"
+        )
+    client = client_for(persona)
+    with django_assert_max_num_queries(10):
+        response = page(client, world.facility_a)
+    assert response.status_code == 200

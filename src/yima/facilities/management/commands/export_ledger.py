@@ -59,6 +59,5 @@ class Command(BaseCommand):
         if form.errors:
             problems = "; ".join(f"--{k}: {' '.join(v)}" for k, v in form.errors.items())
             raise CommandError(problems)
-        facilities = facilities.select_related("county", "town", "village", "contractor")
-        count = write_ledger(facilities.iterator(chunk_size=2000), options["file"])
+        count = write_ledger(facilities, options["file"])
         self.stdout.write(self.style.SUCCESS(f"{count} facilities written to {options['file']}"))

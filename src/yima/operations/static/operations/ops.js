@@ -125,6 +125,12 @@
     const fields = form.elements;
     fields.client_id.value = uuid();  // a cached page must not reuse an earlier submission's id
     if (fields.started_at) fields.started_at.value = new Date().toISOString();
+    if (fields.sampled_at && fields.sampled_at.type === 'datetime-local' && !form.querySelector('.errorlist')) {
+      // A page kept for offline use shows the time it was saved: default to now instead.
+      const now = new Date();
+      now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
+      fields.sampled_at.value = now.toISOString().slice(0, 16);
+    }
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const button = form.querySelector('[type=submit]');
