@@ -5,6 +5,25 @@ import pytest
 from yima.core.testing import PERSONAS, make_world
 
 
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return (
+        bool(marker and marker.kwargs.get("transaction"))
+        or "live_server" in request.fixturenames
+        or "transactional_db" in request.fixturenames
+    )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    """Transactional tests empty every table afterwards, seed data too: seed it again first."""
+    if _is_transactional(request):
+        request.getfixturevalue("transactional_db")
+        from yima.core.seeds import seed_reference_data
+
+        seed_reference_data()
+
+
 @pytest.fixture
 def world(db):
     return make_world()

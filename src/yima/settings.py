@@ -226,6 +226,9 @@ else:
 # Behind a reverse proxy: the header it sets with the visitor's address (e.g. X-Real-IP).
 YIMA_CLIENT_IP_HEADER = env_str("YIMA_CLIENT_IP_HEADER", "")
 
+# Change history: reasons may be as long as the forms allow (the default column holds 100).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # yima's own knobs.
 YIMA_PAGE_SIZE = env_int("YIMA_PAGE_SIZE", 50, minimum=5)
 YIMA_REGULATOR_HOTLINE = env_str("YIMA_REGULATOR_HOTLINE", "12369")

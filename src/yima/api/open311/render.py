@@ -7,6 +7,7 @@ missing values. Both are UTF-8.
 """
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 from django.http import HttpResponse
@@ -25,12 +26,16 @@ ITEM_TAGS = {
 }
 
 
+# Characters XML 1.0 cannot carry at all (control characters other than tab and newlines).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _fill(element: ET.Element, value) -> None:

@@ -44,6 +44,10 @@ from yima.regions.models import Region
 log = logging.getLogger(__name__)
 
 MAX_SPAN = timedelta(days=90)
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,40}")
+# Control characters (other than tab and newlines) in typed text: dropped, as the web form's
+# fields would refuse them; PostgreSQL cannot even store NUL.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_RESULTS = 1000
 ADDRESS_MAX = Case._meta.get_field("subject").max_length
 
@@ -146,7 +150,9 @@ def services(request, fmt):
 
 
 def _service(code: str) -> CaseType:
-    case_type = case_selectors.public_case_types().filter(code=code).first()
+    case_type = None
+    if SLUG.fullmatch(code):
+        case_type = case_selectors.public_case_types().filter(code=code).first()
     if case_type is None:
         raise Open311Error(404, _(SERVICE_NOT_FOUND) % {"code": code})
     return case_type
@@ -221,7 +227,7 @@ def _request_list(params):
     cases = cases.filter(submitted_at__gte=start, submitted_at__lte=end)
     codes = _comma_list(params.get("service_code"))
     if codes:
-        cases = cases.filter(case_type__code__in=codes)
+        cases = cases.filter(case_type__code__in=[c for c in codes if SLUG.fullmatch(c)])
     if statuses == {"open"}:
         cases = cases.filter(state__in=OPEN_STATES)
     elif statuses == {"closed"}:
@@ -341,13 +347,13 @@ def create_request(request, fmt):
     case_type = _service(code)
 
     latitude, longitude = _coordinates(params)
-    address = (params.get("address_string") or "").strip()
+    address = CONTROL.sub("", params.get("address_string") or "").strip()
     facility = _facility((params.get("address_id") or "").strip())
     if facility is None and latitude is None and not address:
         raise Open311Error(400, _(LOCATION_REQUIRED))
     if len(address) > ADDRESS_MAX:
         raise Open311Error(400, _(ADDRESS_TOO_LONG) % {"max": ADDRESS_MAX})
-    description = (params.get("description") or "").strip()
+    description = CONTROL.sub("", params.get("description") or "").strip()
     if len(description) > DESCRIPTION_MAX:
         raise Open311Error(400, _(DESCRIPTION_TOO_LONG) % {"max": DESCRIPTION_MAX})
     region = None

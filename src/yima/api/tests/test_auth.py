@@ -75,9 +75,12 @@ def test_an_open311_only_key_may_not_use_the_rest_api(world):
     response = Client().get("/api/v1/facilities", headers={"Authorization": f"Bearer {secret}"})
 
     assert response.status_code == 403
-    assert "Open311" in Client().get(
-        ME, headers={"Authorization": f"Bearer {secret}", "Accept-Language": "en"}
-    ).json()["message"]
+    assert (
+        "Open311"
+        in Client()
+        .get(ME, headers={"Authorization": f"Bearer {secret}", "Accept-Language": "en"})
+        .json()["message"]
+    )
 
 
 def test_a_signed_in_session_works_without_a_key(client_for):
@@ -127,3 +130,14 @@ def test_a_user_without_organisation_is_403_on_data(world):
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
     assert ApiKey.objects.get().last_used_at is not None
+
+
+def test_a_wrong_method_or_path_gets_the_same_error_body(world, api_as):
+    api = api_as("regulator")
+
+    wrong_method = api.post("/api/v1/facilities")
+    wrong_path = api.get("/api/v1/facilites")
+
+    assert wrong_method.status_code == 405 and "GET" in wrong_method["Allow"]
+    assert wrong_method.json()["code"] == "method_not_allowed"
+    assert wrong_path.status_code == 404 and wrong_path.json()["code"] == "not_found"

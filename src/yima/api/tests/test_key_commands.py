@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from yima.api.models import ApiKey
 from yima.api.selectors import api_key_for_secret
@@ -67,5 +68,5 @@ def test_revoke_an_unknown_or_already_revoked_key_fails(world):
     run("create_api_key", "hotline")
     key = ApiKey.objects.get()
     run("revoke_api_key", str(key.pk))
-    with pytest.raises(CommandError, match="already revoked"):
+    with translation.override("en"), pytest.raises(CommandError, match="already revoked"):
         run("revoke_api_key", str(key.pk))

@@ -4,15 +4,18 @@ Docs: /api/v1/docs (Swagger UI served from the static files of django-ninja, no 
 OpenAPI document at /api/v1/openapi.json. See docs/api.md.
 """
 
+from datetime import datetime
+
+from django.utils import timezone
 from ninja import NinjaAPI, Router, Schema
 from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
-from ninja.responses import codes_4xx
+from ninja.responses import NinjaJSONEncoder
 
 from yima.accounts.scope import scope_for
 from yima.api.v1 import cases, errors, facilities, operations
 from yima.api.v1.auth import AUTH
-from yima.api.v1.errors import ErrorOut
+from yima.api.v1.errors import ERROR_STATUSES, ErrorOut
 
 DESCRIPTION = """
 yima's REST API for staff integrations: the facility ledger, inspections, water samples,
@@ -24,17 +27,29 @@ signed-in session works too (unsafe methods need the CSRF token).
 
 **Errors** share one body: `{"code": "not_found", "message": "…", "errors": [...]}` with 401
 (no or bad credentials), 403 (not allowed), 404 (not there or not visible to you), 422
-(invalid parameters or a step the report's state does not allow), 429 (too many requests).
+(invalid parameters or a step the report's state does not allow).
 
 **Lists** are pages: `?limit=50&offset=0` (limit at most 500), answered with `count`, `next`,
-`previous` and `items`. Times are ISO 8601 with a zone.
+`previous` and `items`. Times are ISO 8601 in the site's zone (+08:00).
 
 Public reports can also be filed and followed without an account through Open311 GeoReport v2
 at `/open311/v2/`.
 """
 
+
+class LocalTimeEncoder(NinjaJSONEncoder):
+    """Times in the site's zone (2025-03-01T23:59:59.999+08:00): a promised deadline reads as
+    the local day it was promised for."""
+
+    def default(self, o):
+        if isinstance(o, datetime) and timezone.is_aware(o):
+            o = timezone.localtime(o)
+        return super().default(o)
+
+
 class Utf8Renderer(JSONRenderer):
     # Chinese names as characters, not \uXXXX escapes (still UTF-8 JSON).
+    encoder_class = LocalTimeEncoder
     json_dumps_params = {"ensure_ascii": False}
 
 
@@ -74,7 +89,7 @@ class MeOut(Schema):
     key: str | None = None
 
 
-@me.get("/me", response={200: MeOut, codes_4xx: ErrorOut}, summary="Who you are")
+@me.get("/me", response={200: MeOut, ERROR_STATUSES: ErrorOut}, summary="Who you are")
 def whoami(request):
     """The user the credentials act as, their organisations and what they may see: a quick
     check that a key works."""

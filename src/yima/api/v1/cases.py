@@ -12,19 +12,18 @@ from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from ninja import Field, Path, Query, Router, Schema
-from ninja.responses import codes_4xx
+from ninja import Body, Field, Path, Query, Router, Schema
 
 from yima.api.v1.auth import staff_user
-from yima.api.v1.errors import ApiError, ErrorOut
+from yima.api.v1.errors import ERROR_STATUSES, ApiError, ErrorOut
 from yima.api.v1.pagination import PageIn, PageOut, paginate
 from yima.api.v1.schemas import (
     FacilityRef,
     ObjectId,
     OrganisationRef,
+    QueryText,
     RegionRef,
     UserRef,
-    url_or_none,
 )
 from yima.cases import selectors
 from yima.cases.choices import ASSIGNEE_ACTIONS, REGULATOR_ACTIONS, CaseState
@@ -37,6 +36,7 @@ router = Router(tags=["cases"])
 
 NO_SUCH_CASE = gettext_noop("No report with this tracking number is visible to you.")
 UNKNOWN_ACTION = gettext_noop("There is no such step.")
+NO_BODY = Body(None)  # a step without fields may be posted with no body at all
 
 
 def _viewer(context):
@@ -199,12 +199,14 @@ class CaseFilters(Schema):
     state: Literal[("open", *CaseState.values)] | None = Field(
         None, description="A state, or `open` for every state still owing the reporter."
     )
-    type: str | None = Field(None, max_length=40, description="Problem type code.")
+    type: QueryText | None = Field(None, max_length=40, description="Problem type code.")
     overdue: bool | None = Field(None, description="Only reports past a promised deadline.")
     hidden: Literal["", "all", "only"] | None = Field(
         None, description="Hidden reports: left out (default), `all` or `only` (regulators)."
     )
-    q: str | None = Field(None, max_length=100, description="Tracking number, facility, place.")
+    q: QueryText | None = Field(
+        None, max_length=100, description="Tracking number, facility, place."
+    )
 
 
 class CaseActionIn(Schema):
@@ -226,7 +228,7 @@ def visible_case(user, tracking: str) -> Case:
         raise ApiError(404, _(NO_SUCH_CASE)) from None
 
 
-@router.get("", response={200: CasePage, codes_4xx: ErrorOut}, summary="List reports")
+@router.get("", response={200: CasePage, ERROR_STATUSES: ErrorOut}, summary="List reports")
 def list_cases(request, filters: Query[CaseFilters], page: Query[PageIn]):
     """Reports you may see, newest first: the regulator's region, or those handed to you."""
     user = staff_user(request)
@@ -247,7 +249,7 @@ def list_cases(request, filters: Query[CaseFilters], page: Query[PageIn]):
 
 
 @router.get(
-    "/{tracking}", response={200: CaseDetailOut, codes_4xx: ErrorOut}, summary="A report"
+    "/{tracking}", response={200: CaseDetailOut, ERROR_STATUSES: ErrorOut}, summary="A report"
 )
 def get_case(request, tracking: str = Path(..., max_length=20)):
     """One report by tracking number (K7MQ-3XWP or K7MQ3XWP), with its full log and photos."""
@@ -257,12 +259,10 @@ def get_case(request, tracking: str = Path(..., max_length=20)):
 
 @router.get(
     "/{tracking}/photos/{photo_id}",
-    response={200: None, codes_4xx: ErrorOut},
+    response={200: None, ERROR_STATUSES: ErrorOut},
     url_name="case_photo",
     summary="A reporter's photo",
-    openapi_extra={
-        "responses": {200: {"description": "JPEG", "content": {"image/jpeg": {}}}}
-    },
+    openapi_extra={"responses": {200: {"description": "JPEG", "content": {"image/jpeg": {}}}}},
 )
 def get_case_photo(request, photo_id: ObjectId, tracking: str = Path(..., max_length=20)):
     """The photo as JPEG (re-encoded on upload, so without location metadata)."""
@@ -278,12 +278,12 @@ def get_case_photo(request, photo_id: ObjectId, tracking: str = Path(..., max_le
 
 @router.post(
     "/{tracking}/actions/{action}",
-    response={200: CaseDetailOut, codes_4xx: ErrorOut},
+    response={200: CaseDetailOut, ERROR_STATUSES: ErrorOut},
     summary="Take a step on a report",
 )
 def act_on_case(
     request,
-    body: CaseActionIn,
+    body: CaseActionIn = NO_BODY,
     tracking: str = Path(..., max_length=20),
     action: str = Path(..., max_length=20),
 ):
@@ -300,7 +300,7 @@ def act_on_case(
         raise PermissionDenied(_(message))
     data = {
         key: ("on" if value is True else "" if value is False else str(value))
-        for key, value in body.dict().items()
+        for key, value in (body or CaseActionIn()).dict().items()
         if value is not None
     }
     form = spec.form(data, case=case)
@@ -319,6 +319,4 @@ def _may_take(user, case: Case, action: str) -> bool:
     """Whether the step belongs to this user's role on the case (its state is checked later)."""
     if action in REGULATOR_ACTIONS and selectors.regulates(user, case):
         return True
-    return (
-        action in ASSIGNEE_ACTIONS and selectors.is_assignee(user, case) and not case.is_hidden
-    )
+    return action in ASSIGNEE_ACTIONS and selectors.is_assignee(user, case) and not case.is_hidden

@@ -12,10 +12,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-
-from yima.cases.ratelimit import RateLimited
 
 NOT_AUTHENTICATED = gettext_noop(
     "Sign in, or send an API key in the header “Authorization: Bearer <key>”."
@@ -24,10 +22,13 @@ NOT_STAFF = gettext_noop("Your account does not belong to a bureau or contractor
 NOT_FOUND = gettext_noop("Not found, or not visible to you.")
 INVALID = gettext_noop("Some values are not valid.")
 FORBIDDEN = gettext_noop("You may not do this.")
-TOO_MANY = gettext_noop("Too many requests. Please wait a while and try again.")
 
 CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found"}
-CODES |= {405: "method_not_allowed", 409: "conflict", 422: "invalid", 429: "rate_limited"}
+CODES |= {405: "method_not_allowed", 409: "conflict", 422: "invalid"}
+
+
+# The error statuses every operation documents (OpenAPI `responses`).
+ERROR_STATUSES = frozenset({400, 401, 403, 404, 405, 422})
 
 
 class FieldError(Schema):
@@ -93,15 +94,15 @@ def install(api: NinjaAPI) -> None:
     def not_authenticated(request, exc):
         # ninja's own AuthenticationError (no credentials at all) says only "Unauthorized".
         message = exc.message if isinstance(exc, KeyRejected) else _(NOT_AUTHENTICATED)
-        response = api.create_response(
-            request, _body("not_authenticated", message), status=401
-        )
+        response = api.create_response(request, _body("not_authenticated", message), status=401)
         response["WWW-Authenticate"] = 'Bearer realm="yima"'
         return response
 
     @api.exception_handler(NinjaValidationError)
     def invalid(request, exc: NinjaValidationError):
-        errors = [{"field": _loc(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors]
+        errors = [
+            {"field": _loc(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors
+        ]
         return api.create_response(request, _body("invalid", _(INVALID), errors), status=422)
 
     @api.exception_handler(DjangoValidationError)
@@ -122,18 +123,6 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ObjectDoesNotExist)
     def does_not_exist(request, exc):
         return api.create_response(request, _body("not_found", _(NOT_FOUND)), status=404)
-
-    @api.exception_handler(RateLimited)
-    def rate_limited(request, exc: RateLimited):
-        response = api.create_response(
-            request, _body("rate_limited", _(exc.message)), status=429
-        )
-        response["Retry-After"] = str(exc.retry_after)
-        return response
-
-    @api.exception_handler(Throttled)
-    def throttled(request, exc):
-        return api.create_response(request, _body("rate_limited", _(TOO_MANY)), status=429)
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):

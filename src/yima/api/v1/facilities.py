@@ -6,12 +6,11 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema
-from ninja.responses import codes_4xx
 
 from yima.api.v1.auth import staff_user
-from yima.api.v1.errors import ApiError, ErrorOut
+from yima.api.v1.errors import ERROR_STATUSES, ApiError, ErrorOut
 from yima.api.v1.pagination import PageIn, PageOut, paginate
-from yima.api.v1.schemas import ContractorRef, RegionRef, url_or_none
+from yima.api.v1.schemas import ContractorRef, QueryText, RegionRef, url_or_none
 from yima.facilities import selectors
 from yima.facilities.choices import CapacityClass, Process, Status
 from yima.facilities.codes import CodeError, parse_code
@@ -90,7 +89,7 @@ class FacilityPage(PageOut):
 
 
 class FacilityFilters(Schema):
-    q: str | None = Field(None, max_length=100, description="Name, village, town or code.")
+    q: QueryText | None = Field(None, max_length=100, description="Name, village, town or code.")
     county: str | None = Field(
         None, pattern=r"^[0-9]{6}([0-9]{6})?$", description="County code (6 or 12 digits)."
     )
@@ -124,7 +123,7 @@ def visible_facility(user, code: str) -> Facility:
         raise ApiError(404, _(NO_SUCH_FACILITY)) from None
 
 
-@router.get("", response={200: FacilityPage, codes_4xx: ErrorOut}, summary="List facilities")
+@router.get("", response={200: FacilityPage, ERROR_STATUSES: ErrorOut}, summary="List facilities")
 def list_facilities(request, filters: Query[FacilityFilters], page: Query[PageIn]):
     """The facilities you may see, filtered and sorted like the ledger page."""
     user = staff_user(request)
@@ -136,7 +135,7 @@ def list_facilities(request, filters: Query[FacilityFilters], page: Query[PageIn
 
 
 @router.get(
-    "/{code}", response={200: FacilityDetailOut, codes_4xx: ErrorOut}, summary="A facility"
+    "/{code}", response={200: FacilityDetailOut, ERROR_STATUSES: ErrorOut}, summary="A facility"
 )
 def get_facility(request, code: str):
     """One facility by its code, grouped (360121-2019-0019-X) or compact (36012120190019X)."""

@@ -8,11 +8,10 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from ninja.responses import codes_4xx
 
 from yima.api import selectors as api_selectors
 from yima.api.v1.auth import staff_user
-from yima.api.v1.errors import ErrorOut
+from yima.api.v1.errors import ERROR_STATUSES, ErrorOut
 from yima.api.v1.pagination import PageIn, PageOut, paginate
 from yima.api.v1.schemas import (
     FacilityRef,
@@ -116,7 +115,7 @@ class InspectionFilters(Schema):
 
 @router.get(
     "/inspections",
-    response={200: InspectionPage, codes_4xx: ErrorOut},
+    response={200: InspectionPage, ERROR_STATUSES: ErrorOut},
     tags=["inspections"],
     summary="List inspections",
 )
@@ -137,7 +136,7 @@ def list_inspections(request, filters: Query[InspectionFilters], page: Query[Pag
 
 @router.get(
     "/inspections/{inspection_id}",
-    response={200: InspectionDetailOut, codes_4xx: ErrorOut},
+    response={200: InspectionDetailOut, ERROR_STATUSES: ErrorOut},
     tags=["inspections"],
     summary="An inspection",
 )
@@ -198,7 +197,7 @@ class SampleFilters(Schema):
 
 @router.get(
     "/samples",
-    response={200: SamplePage, codes_4xx: ErrorOut},
+    response={200: SamplePage, ERROR_STATUSES: ErrorOut},
     tags=["samples"],
     summary="List water samples",
 )
@@ -218,7 +217,7 @@ def list_samples(request, filters: Query[SampleFilters], page: Query[PageIn]):
 
 @router.get(
     "/samples/{sample_id}",
-    response={200: SampleOut, codes_4xx: ErrorOut},
+    response={200: SampleOut, ERROR_STATUSES: ErrorOut},
     tags=["samples"],
     summary="A water sample",
 )
@@ -307,7 +306,7 @@ class WorkOrderFilters(Schema):
 
 @router.get(
     "/work-orders",
-    response={200: WorkOrderPage, codes_4xx: ErrorOut},
+    response={200: WorkOrderPage, ERROR_STATUSES: ErrorOut},
     tags=["work orders"],
     summary="List work orders",
 )
@@ -325,7 +324,7 @@ def list_work_orders(request, filters: Query[WorkOrderFilters], page: Query[Page
 
 @router.get(
     "/work-orders/{work_order_id}",
-    response={200: WorkOrderDetailOut, codes_4xx: ErrorOut},
+    response={200: WorkOrderDetailOut, ERROR_STATUSES: ErrorOut},
     tags=["work orders"],
     summary="A work order",
 )

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from ninja import Field, Path, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 # Database ids in paths: anything outside a 64-bit key is a 422, not a database overflow.
 ObjectId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -23,7 +24,21 @@ def _aware(value: datetime) -> datetime:
         raise ValueError("date out of range") from None
 
 
-QueryDatetime = Annotated[datetime, AfterValidator(_aware)]
+# Free text in query parameters: no control characters (PostgreSQL cannot compare with NUL).
+QueryText = Annotated[str, Field(pattern=r"^[^\x00-\x1F\x7F]*$")]
+
+
+def _iso_only(value):
+    """ISO 8601 text only: pydantic alone would also take 0.5 as a Unix time."""
+    if isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(value.strip()) if isinstance(value, str) else None
+    if parsed is None:
+        raise ValueError("not an ISO 8601 date and time, e.g. 2025-01-01T08:00:00+08:00")
+    return parsed
+
+
+QueryDatetime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_aware)]
 
 
 def url_or_none(name: str, **kwargs) -> str | None:

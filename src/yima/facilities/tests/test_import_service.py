@@ -584,3 +584,21 @@ def test_a_village_name_used_twice_in_a_town_round_trips_as_name_and_code(world,
         dry_run=True,
     )
     assert "“新塘村”与代码 360121100202 不符" in str(result.errors[0])
+
+
+def test_moving_a_facility_shows_the_old_and_new_places_and_keeps_its_code(world, tmp_path):
+    b = world.facility_b
+    row = new_row(设施编号=b.display_code, 设施名称=b.name, 建成年份=2020)  # now in 南昌县莲塘镇
+    result = ledger_import(path=workbook(tmp_path, [row]), actor=world.regulator, dry_run=False)
+
+    assert result.ok, messages(result)
+    diffs = {d["column"]: (d["old"], d["new"]) for d in result.changes[0]["diffs"]}
+    assert diffs["区县"] == ("进贤县", "南昌县")
+    assert diffs["乡镇"] == ("民和镇", "莲塘镇")
+    assert diffs["行政村"] == ("李渡村", "罗家村")
+    b.refresh_from_db()
+    assert (b.county, b.town, b.code) == (
+        world.nanchang_county,
+        world.liantang,
+        compose("360124", 2020, 1),
+    )

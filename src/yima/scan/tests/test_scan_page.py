@@ -174,7 +174,7 @@ def test_regulator_face_shows_ledger_status_and_label_history(client_for, world,
     )
     for text in expected:
         assert text in html, text
-    assert "尚无举报记录" in html, "open reports: an honest placeholder until reports exist"
+    assert "没有未办结的群众反映" in html
     assert "尚无巡检记录" in html
 
 
@@ -366,6 +366,8 @@ def test_field_operations_event_refreshes_the_cached_public_face(client, world):
 def test_staff_faces_make_a_fixed_number_of_queries(
     client_for, world, persona, django_assert_max_num_queries
 ):
+    """Session, user, facility, scope, face; inspection, sample, reports, repairs; then two or
+    three lists of the face (history, labels, inspections or the schedule): however many rows."""
     label_issue(facility=world.facility_a, actor=world.operator)
     for reason in ("损坏", "被盗", "褪色", "被遮挡"):
         label_reissue(facility=world.facility_a, actor=world.operator, reason=reason)
@@ -374,6 +376,6 @@ def test_staff_faces_make_a_fixed_number_of_queries(
             facility=world.facility_a, actor=world.admin, to_status=to_status, reason="检修"
         )
     client = client_for(persona)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         response = page(client, world.facility_a)
     assert response.status_code == 200

@@ -33,5 +33,6 @@ class Command(BaseCommand):
             )
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
-            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+            cells = zip(row, widths, strict=True)
+            self.stdout.write("  ".join(cell.ljust(width) for cell, width in cells).rstrip())
         self.stdout.write(f"{len(rows) - 1} key(s)")
