@@ -36,6 +36,7 @@ from yima.cases.models import DESCRIPTION_MAX, Case, CaseType
 from yima.cases.ratelimit import RateLimited
 from yima.cases.services import case_submit
 from yima.cases.tracking import normalize
+from yima.core.http import client_ip
 from yima.facilities.codes import CodeError, parse_code
 from yima.facilities.models import Facility
 from yima.regions.choices import Level
@@ -335,7 +336,7 @@ def _client_ip(request, key) -> str | None:
     relay (e.g. the 12345 hotline filing for many callers): only the per-facility limit."""
     if key.user is not None and scope_for(key.user).is_staff_member:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request) or None
 
 
 def create_request(request, fmt):

@@ -270,3 +270,15 @@ def test_control_characters_are_dropped_from_typed_text(world, open311_key):
     assert response.status_code == 201
     case = Case.objects.get()
     assert case.description == "管道破裂，\n请尽快处理" and case.subject == "村口"
+
+
+def test_behind_a_proxy_the_limit_counts_each_client_not_the_proxy(world, open311_key, settings):
+    settings.YIMA_CASE_LIMIT_PER_IP_HOUR = 1
+    settings.YIMA_CLIENT_IP_HEADER = "X-Real-IP"
+    data = {"api_key": open311_key, "service_code": "other", "address_string": "村口"}
+
+    def from_(ip):
+        return Client(REMOTE_ADDR="10.0.0.1").post(f"{URL}.json", data, headers={"X-Real-IP": ip})
+
+    assert [from_("1.2.3.4").status_code, from_("5.6.7.8").status_code] == [201, 201]
+    assert from_("1.2.3.4").status_code == 429

@@ -281,6 +281,20 @@ def test_ledger_edit_shows_on_the_cached_public_face(client, world):
     assert "罗家村新站" in page(client, world.facility_a).content.decode()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_excel_import_shows_on_the_cached_public_face(client, world, tmp_path):
+    from yima.facilities.excel import write_ledger
+    from yima.facilities.imports import ledger_import
+
+    assert world.facility_a.name in page(client, world.facility_a).content.decode()
+    path = tmp_path / "ledger.xlsx"
+    world.facility_a.name = "罗家村导入站"  # unsaved: only the workbook carries the new name
+    write_ledger([world.facility_a], path)
+    result = ledger_import(path=path, actor=world.regulator, dry_run=False, reason="年度普查")
+    assert not result.errors
+    assert "罗家村导入站" in page(client, world.facility_a).content.decode()
+
+
 def test_contractor_phone_change_shows_on_the_cached_public_face(client, world):
     assert "0791-88880001" in page(client, world.facility_a).content.decode()
     world.contractor_a.phone = "0791-86660000"
