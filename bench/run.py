@@ -5,9 +5,10 @@
     python bench/run.py --only scan,labels --db postgres --json bench.json
 
 Prints a table (name, value, floor, ratio, target, met) and, with --json, writes a list of
-objects with name, value, floor, ratio, target, met, unit, notes and db. A missed target is a
-measurement, not a failure: the exit code is 0 unless --strict (1 when a target is missed);
-a benchmark that could not run at all exits 2. docs/performance.md explains each benchmark.
+objects with name, value, floor, ratio, target, met, unit, notes and db (--markdown FILE: the
+table in Markdown). A missed target is a measurement, not a failure: the exit code is 0 unless
+--strict (1 when a target is missed); a benchmark that could not run at all exits 2.
+docs/performance.md explains each benchmark.
 """
 
 import argparse
@@ -78,6 +79,19 @@ def table(results: list[Result]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def markdown(results: list[Result]) -> str:
+    """The table as Markdown, for docs/performance.md."""
+    lines = [
+        "| name | value | floor | ratio | target | met | unit |",
+        "| --- | ---: | ---: | ---: | --- | --- | --- |",
+    ]
+    for r in results:
+        met = "n/a" if r.met is None else fmt(r.met)
+        cells = [r.name, fmt(r.value), fmt(r.floor), fmt(r.ratio), r.target or "—", met, r.unit]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the ~2 minute version")
@@ -86,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only", metavar="NAME,...", help=f"run only these ({', '.join(BENCHMARKS)})"
     )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--markdown", metavar="FILE", help="write the table as Markdown")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument(
@@ -142,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8",
         )
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(results), encoding="utf-8")
     if crashed:
         return 2
     if args.strict and any(r.met is False for r in results):

@@ -1,4 +1,4 @@
-"""Test settings: yima.settings plus speed knobs only (fast hashing, in-process tasks, local cache)."""
+"""Test settings: yima.settings plus speed knobs (fast hashing, in-process tasks, local cache)."""
 
 import os
 

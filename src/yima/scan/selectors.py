@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yima.accounts.scope import scope_for
@@ -389,7 +390,7 @@ def recent_history(facility: Facility, *, limit: int = 10) -> list[HistoryItem]:
         HistoryItem(
             change.effective_on,
             _("Status: %(status)s") % {"status": change.get_to_status_display()},
-            change.reason,
+            gettext(change.reason),  # default reasons are stored untranslated
             change.actor,
         )
         for change in facility.status_changes.select_related("actor")[:limit]
