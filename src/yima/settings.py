@@ -162,6 +162,14 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = env_int("YIMA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# --- Login security (issue #7): a clear page when locked out, and a record of every
+# login, logout and failed attempt (axes' AccessLog/AccessFailureLog), which staff read on
+# /accounts/history/. Successful logins do not reset the failure count (AXES_RESET_ON_SUCCESS),
+# so a correct guess cannot end a lockout early.
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = False
+# --- end login security
 SESSION_COOKIE_AGE = env_int("YIMA_SESSION_HOURS", 12, minimum=1) * 3600
 
 # Languages: Chinese first, English available.

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from yima.accounts import views
+
 app_name = "accounts"
 urlpatterns = [
     path(
@@ -11,4 +13,5 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("history/", views.login_history, name="history"),
 ]
