@@ -9,6 +9,7 @@ contractors and codes and writes.
 import re
 import time
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -134,6 +135,15 @@ OUT_OF_RANGE = gettext_noop("%(value)s is outside the allowed range %(low)s to %
 MUST_BE_POSITIVE = gettext_noop("Must be greater than zero.")
 UNKNOWN_CHOICE = gettext_noop("“%(value)s” is not one of: %(choices)s.")
 BAD_CODE = gettext_noop("“%(value)s”: %(reason)s")
+NOT_A_ZIP = gettext_noop(
+    "it is not an .xlsx package (an old .xls, a CSV or a password-protected workbook must "
+    "first be saved as an unprotected .xlsx)."
+)
+TOO_BIG_UNPACKED = gettext_noop(
+    "it unpacks to %(size)s MB, more than the %(limit)s MB a ledger may have (a zip bomb?)."
+)
+# A 100,000-row ledger unpacks to well under 200 MB.
+MAX_UNPACKED_MB = 512
 
 
 # --- Reading ------------------------------------------------------------------------------
@@ -148,6 +158,7 @@ def open_sheet(path) -> tuple[int, Iterator[tuple[int, list]]]:
     """
     import python_calamine
 
+    check_package(path)
     workbook = python_calamine.load_workbook(str(path))
     try:
         sheet = workbook.get_sheet_by_index(0)
@@ -165,6 +176,20 @@ def open_sheet(path) -> tuple[int, Iterator[tuple[int, list]]]:
             workbook.close()
 
     return sheet.height, rows()
+
+
+def check_package(path) -> None:
+    """Refuse (ValueError) a file that is not a zip, or whose members would unpack to more
+    than MAX_UNPACKED_MB: python-calamine would inflate them into memory."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            size = sum(member.file_size for member in package.infolist())
+            if "[Content_Types].xml" not in package.namelist():
+                raise zipfile.BadZipFile  # a zip, but not an Office document
+    except (zipfile.BadZipFile, EOFError):
+        raise ValueError(_(NOT_A_ZIP)) from None
+    if size > MAX_UNPACKED_MB << 20:
+        raise ValueError(_(TOO_BIG_UNPACKED) % {"size": size >> 20, "limit": MAX_UNPACKED_MB})
 
 
 def read_rows(path) -> Iterator[tuple[int, list]]:
@@ -241,10 +266,16 @@ class CellInvalid(ValueError):
     pass
 
 
+def clip(text: str, limit: int = 60) -> str:
+    """A value as messages quote it: cut when long, so that a 100,000-character cell does not
+    make a 100,000-character error message."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _shown(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return clip(str(value).strip())
 
 
 def cell_text(value) -> str:
@@ -377,7 +408,7 @@ class ChoiceReader:
                     found = self.lookup[key[: -len(suffix)]]
                     break
         if found is None:
-            raise CellInvalid(_(UNKNOWN_CHOICE) % {"value": raw, "choices": self.shown})
+            raise CellInvalid(_(UNKNOWN_CHOICE) % {"value": clip(raw), "choices": self.shown})
         return found
 
 
@@ -386,7 +417,7 @@ def _code(value):
     try:
         return parse_code(text)
     except CodeError as exc:
-        raise CellInvalid(_(BAD_CODE) % {"value": text, "reason": exc.message}) from None
+        raise CellInvalid(_(BAD_CODE) % {"value": clip(text), "reason": exc.message}) from None
 
 
 def _region_text(value) -> str:

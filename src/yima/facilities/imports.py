@@ -359,15 +359,15 @@ class _Checker:
             ref = self.county_by_code.get(digits[:6])
             if ref and (len(digits) == 6 or digits == ref.code):
                 return ref, None
-            return None, _(UNKNOWN_COUNTY) % {"value": text}
+            return None, _(UNKNOWN_COUNTY) % {"value": excel.clip(text)}
         found = self.county_by_name.get(excel.choice_key(text), [])
         if len(found) > 1:
             found = [r for r in found if self.scope.covers_region_code(r.code)] or found
         if len(found) == 1:
             return found[0], None
         if found:
-            return None, _(AMBIGUOUS_COUNTY) % {"value": text}
-        return None, _(UNKNOWN_COUNTY) % {"value": text}
+            return None, _(AMBIGUOUS_COUNTY) % {"value": excel.clip(text)}
+        return None, _(UNKNOWN_COUNTY) % {"value": excel.clip(text)}
 
     def _town(self, text: str, county: _Ref) -> tuple[_Ref | None, str | None]:
         if county.id not in self._towns_loaded:
@@ -377,15 +377,18 @@ class _Checker:
             ref = self.town_by_code.get(digits[:9])
             if ref is None or (len(digits) == 12 and digits != ref.code):
                 if digits[:6] != county.code[:6]:
-                    return None, _(TOWN_ELSEWHERE) % {"value": text, "county": county.name}
-                return None, _(UNKNOWN_TOWN) % {"value": text, "county": county.name}
+                    return None, _(TOWN_ELSEWHERE) % {
+                        "value": excel.clip(text),
+                        "county": county.name,
+                    }
+                return None, _(UNKNOWN_TOWN) % {"value": excel.clip(text), "county": county.name}
             return ref, None
         found = self.town_by_name.get((county.id, excel.choice_key(text)), [])
         if len(found) == 1:
             return found[0], None
         if found:
-            return None, _(AMBIGUOUS_TOWN) % {"value": text, "county": county.name}
-        return None, _(UNKNOWN_TOWN) % {"value": text, "county": county.name}
+            return None, _(AMBIGUOUS_TOWN) % {"value": excel.clip(text), "county": county.name}
+        return None, _(UNKNOWN_TOWN) % {"value": excel.clip(text), "county": county.name}
 
     def _village(self, text: str, town: _Ref) -> tuple[_Ref | None, str | None]:
         digits = text.replace(" ", "")
@@ -394,14 +397,14 @@ class _Checker:
             if ref is not None and ref.parent_id == town.id:
                 return ref, None
             if ref is not None or not digits.startswith(town.code[:9]):
-                return None, _(VILLAGE_ELSEWHERE) % {"value": text, "town": town.name}
-            return None, _(UNKNOWN_VILLAGE) % {"value": text, "town": town.name}
+                return None, _(VILLAGE_ELSEWHERE) % {"value": excel.clip(text), "town": town.name}
+            return None, _(UNKNOWN_VILLAGE) % {"value": excel.clip(text), "town": town.name}
         found = self.village_by_name.get((town.id, excel.choice_key(text)), [])
         if len(found) == 1:
             return found[0], None
         if found:
-            return None, _(AMBIGUOUS_VILLAGE) % {"value": text, "town": town.name}
-        return None, _(UNKNOWN_VILLAGE) % {"value": text, "town": town.name}
+            return None, _(AMBIGUOUS_VILLAGE) % {"value": excel.clip(text), "town": town.name}
+        return None, _(UNKNOWN_VILLAGE) % {"value": excel.clip(text), "town": town.name}
 
     def _by_name_or_code(self, resolve, text: str, *args) -> tuple[_Ref | None, str | None]:
         """Resolve "name", "code" or "name (code)"; the export writes the last form for a
@@ -477,7 +480,11 @@ class _Checker:
                 pk = self.contractor_by_name.get(excel.choice_key(name), _ABSENT) if name else None
                 self._contractor_memo[name] = pk
             if pk is _ABSENT:
-                errors.append(RowError(number, "运维单位", _(UNKNOWN_CONTRACTOR) % {"value": name}))
+                errors.append(
+                    RowError(
+                        number, "运维单位", _(UNKNOWN_CONTRACTOR) % {"value": excel.clip(name)}
+                    )
+                )
             else:
                 fields["contractor_id"] = pk
         lon, lat = fields.get("longitude"), fields.get("latitude")
