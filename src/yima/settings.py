@@ -122,7 +122,7 @@ _cache_scheme, _cache_rest = CACHE_URL.split("://", 1)
 CACHES = {
     "default": {
         "file": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "yima.core.cache.FileCache",
             "LOCATION": _cache_rest,
         },
         "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
