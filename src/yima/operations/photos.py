@@ -14,15 +14,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
+
+from yima.core.photos import NOT_AN_IMAGE, TOO_LARGE, open_photo  # noqa: F401
 
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 MAX_PIXELS = 50_000_000  # a 50-megapixel phone photo; decompression bombs are far larger
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
 
-NOT_AN_IMAGE = gettext_noop("%(name)s is not a photo (JPEG, PNG or WebP).")
-TOO_LARGE = gettext_noop("%(name)s is larger than %(mb)s MB.")
 TOO_MANY = gettext_noop("At most %(count)s photos per submission.")
 
 
@@ -46,33 +46,14 @@ def process_photo(upload) -> ProcessedPhoto:
 
     Raises ValidationError with a message naming the file when it is not an acceptable photo.
     """
-    name = getattr(upload, "name", "") or _("photo")
-    if upload.size > settings.YIMA_PHOTO_MAX_MB * 1024 * 1024:
-        raise ValidationError(_(TOO_LARGE) % {"name": name, "mb": settings.YIMA_PHOTO_MAX_MB})
-    try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            if probe.format not in ACCEPTED_FORMATS or probe.width * probe.height > MAX_PIXELS:
-                raise ValidationError(_(NOT_AN_IMAGE) % {"name": name})
-            probe.verify()  # catches truncated and corrupt files before decoding
-        upload.seek(0)
-        with Image.open(upload) as img:
-            img.load()
-            exif = img.getexif()
-            had_location = bool(exif.get_ifd(GPS_IFD))
-            img = ImageOps.exif_transpose(img)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(_(NOT_AN_IMAGE) % {"name": name}) from None
-
-    max_px = settings.YIMA_PHOTO_MAX_PX
-    img.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
-    if img.mode in ("RGBA", "LA", "P"):
-        img = img.convert("RGBA")
-        flat = Image.new("RGB", img.size, (255, 255, 255))
-        flat.paste(img, mask=img.getchannel("A"))
-        img = flat
-    elif img.mode != "RGB":
-        img = img.convert("RGB")
+    img, exif = open_photo(
+        upload,
+        max_mb=settings.YIMA_PHOTO_MAX_MB,
+        max_px=settings.YIMA_PHOTO_MAX_PX,
+        formats=ACCEPTED_FORMATS,
+        max_pixels=MAX_PIXELS,
+    )
+    had_location = bool(exif.get_ifd(GPS_IFD))
 
     exif[ORIENTATION] = 1  # the pixels are upright now
     original = _encode(img, exif=exif.tobytes())
