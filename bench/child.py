@@ -241,6 +241,341 @@ def step_segno_floor(count: int) -> dict:
     return {**timer.as_dict(), "codes": len(urls)}
 
 
+# --- The dashboard ------------------------------------------------------------------------------
+
+CITY_USER = "bench-city"
+
+
+def step_demo_activity(facilities: int, years: float, seed: int = 2019) -> dict:
+    """The Nanchang demo with `facilities` facilities and `years` of activity up to now
+    (yima.core.demo_activity, summary tables rebuilt), and a login of the city bureau."""
+    from yima.accounts.models import Membership, Organisation, User
+    from yima.core.demo_activity import generate_activity
+    from yima.facilities import demo
+
+    started = time.perf_counter()
+    cpu = time.process_time()
+    demo.generate(facilities=facilities, seed=seed)
+    ledger_seconds = time.perf_counter() - started
+    user = User.objects.create_user(CITY_USER, password="bench-password-not-secret")  # noqa: S106
+    Membership.objects.create(
+        user=user, organisation=Organisation.objects.get(name=demo.CITY_BUREAU)
+    )
+    result = generate_activity(years=years, seed=seed)
+    return {
+        "facilities": result.facilities,
+        "inspections": result.inspections,
+        "samples": result.samples,
+        "work_orders": result.work_orders,
+        "cases": result.cases,
+        "rows": result.rows,
+        "activity_seconds": result.seconds,
+        "activity_timings": result.timings,
+        "ledger_seconds": ledger_seconds,
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+    }
+
+
+def _now(now: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(now)
+
+
+def step_dashboard(now: str, page: bool = False) -> dict:
+    """The city dashboard for the city bureau's login, as the /dashboard/ page computes it:
+    figures, the breakdown by county, the 12-month trend and the four action lists (count and
+    first 20 rows), for the current month. Cold: the first computation in this process."""
+    from django.db import connection
+
+    from yima.accounts.models import User
+    from yima.dashboard import selectors
+
+    at = _now(now)
+    user = User.objects.get(username=CITY_USER)
+    connection.ensure_connection()
+    parts = {}
+    with Timer() as timer:
+        t = time.perf_counter()
+        period = selectors.Period.parse(None, now=at)
+        region = selectors.dashboard_scope(user=user, region_code=None)
+        figures = selectors.dashboard_figures(user=user, region=region, period=period, now=at)
+        parts["figures"] = time.perf_counter() - t
+        t = time.perf_counter()
+        rows = selectors.dashboard_breakdown(user=user, region=region, period=period, now=at)
+        parts["breakdown"] = time.perf_counter() - t
+        t = time.perf_counter()
+        trend = selectors.dashboard_trend(user=user, region=region, period=period, now=at)
+        parts["trend"] = time.perf_counter() - t
+        t = time.perf_counter()
+        lists = selectors.action_lists(user=user, region=region, now=at)
+        counts = {}
+        for name in ("overdue_inspections", "overdue_reports", "abnormal", "samples_over_limit"):
+            qs = getattr(lists, name)
+            counts[name] = qs.count()
+            list(qs[:20])
+        parts["actions"] = time.perf_counter() - t
+    out = {**timer.as_dict(), "parts": parts, "figures": _figures_dict(figures)}
+    out["counties"] = len(rows)
+    out["trend"] = [
+        [
+            p.inspections_due,
+            p.inspections_on_time,
+            p.inspections_done,
+            p.reports_opened,
+            p.reports_resolved,
+            p.samples,
+            p.samples_compliant,
+        ]
+        for p in trend
+    ]
+    out["actions"] = counts
+    if page:
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user)
+        with Timer() as page_timer:
+            response = client.get("/dashboard/")
+        out["page_seconds"] = page_timer.seconds
+        out["page_status"] = response.status_code
+    return out
+
+
+def _figures_dict(f) -> dict:
+    return {
+        "facilities": f.facilities,
+        "towns": f.towns,
+        "villages": f.villages,
+        "in_service": f.in_service,
+        "operating": f.operating.numerator,
+        "compliant": f.compliance.numerator,
+        "assessed": f.compliance.denominator,
+        "unassessed": f.samples_unassessed,
+        "due": f.inspections_on_time.denominator,
+        "on_time": f.inspections_on_time.numerator,
+        "load_facilities": f.load.facilities if f.load else 0,
+        "cases_due": f.resolution_on_time.denominator,
+        "cases_on_time": f.resolution_on_time.numerator,
+        "evaluations": f.satisfaction.denominator,
+        "good": f.satisfaction.numerator,
+        "opened": f.reports_opened,
+        "resolved": f.reports_resolved,
+    }
+
+
+# The floor: the same figures computed by hand-written SQL over the same tables (PostgreSQL).
+# Each query yields the city total and the per-county rows at once (GROUPING SETS).
+FLOOR_SQL = {
+    "facilities": """
+        SELECT f.county_id,
+               count(*) FILTER (WHERE f.status <> 'decommissioned'),
+               count(DISTINCT f.town_id) FILTER (WHERE f.status <> 'decommissioned'),
+               count(DISTINCT f.village_id) FILTER (WHERE f.status <> 'decommissioned'),
+               count(*) FILTER (WHERE f.status = 'in_service'),
+               count(*) FILTER (WHERE f.status = 'in_service' AND s.last_outcome = 'normal'
+                                AND s.last_inspected_at + s.interval_days * interval '1 day'
+                                    >= %(as_of)s)
+        FROM facilities_facility f LEFT JOIN dashboard_facilitystate s ON s.facility_id = f.id
+        WHERE f.deleted_at IS NULL
+        GROUP BY GROUPING SETS ((), (f.county_id))""",
+    "samples": """
+        SELECT f.county_id,
+               count(*) FILTER (WHERE w.compliance = 'compliant'),
+               count(*) FILTER (WHERE w.compliance = 'non_compliant'),
+               count(*) FILTER (WHERE w.compliance = 'unknown')
+        FROM operations_watersample w JOIN facilities_facility f ON f.id = w.facility_id
+        WHERE f.deleted_at IS NULL AND w.sampled_at >= %(start)s AND w.sampled_at < %(end)s
+        GROUP BY GROUPING SETS ((), (f.county_id))""",
+    "dues": """
+        SELECT f.county_id, count(*), count(*) FILTER (WHERE d.on_time)
+        FROM dashboard_inspectiondue d JOIN facilities_facility f ON f.id = d.facility_id
+        WHERE f.deleted_at IS NULL AND d.due_at >= %(start)s AND d.due_at < %(as_of)s
+        GROUP BY GROUPING SETS ((), (f.county_id))""",
+    "outstanding": """
+        SELECT f.county_id, coalesce(sum(greatest(0,
+                   ceil(extract(epoch FROM %(as_of)s - s.next_due_at) / (s.interval_days * 86400.0))
+                   - CASE WHEN s.next_due_at >= %(start)s THEN 0 ELSE
+                     ceil(extract(epoch FROM %(start)s - s.next_due_at)
+                          / (s.interval_days * 86400.0)) END)), 0)
+        FROM dashboard_facilitystate s JOIN facilities_facility f ON f.id = s.facility_id
+        WHERE f.deleted_at IS NULL AND s.next_due_at < %(as_of)s AND s.interval_days > 0
+        GROUP BY GROUPING SETS ((), (f.county_id))""",
+    "load": """
+        SELECT county_id, sum(flow), sum(capacity_m3d), count(*) FROM (
+            SELECT f.id, f.county_id, f.capacity_m3d, round(avg(i.flow_m3d), 4) AS flow
+            FROM operations_inspection i JOIN facilities_facility f ON f.id = i.facility_id
+            WHERE f.deleted_at IS NULL AND i.finished_at >= %(start)s AND i.finished_at < %(as_of)s
+              AND i.flow_m3d IS NOT NULL
+            GROUP BY f.id) x
+        GROUP BY GROUPING SETS ((), (county_id))""",
+    "cases": """
+        SELECT coalesce(f.county_id::text, substr(r.code, 1, 6)),
+               count(*) FILTER (WHERE c.state <> 'rejected' AND c.resolve_due_at >= %(start)s
+                   AND c.resolve_due_at < %(end)s
+                   AND (c.resolve_due_at < %(now)s OR c.concluded_at IS NOT NULL)),
+               count(*) FILTER (WHERE c.state <> 'rejected' AND c.resolve_due_at >= %(start)s
+                   AND c.resolve_due_at < %(end)s AND c.concluded_at <= c.resolve_due_at),
+               count(*) FILTER (WHERE c.submitted_at >= %(start)s AND c.submitted_at < %(end)s),
+               count(*) FILTER (WHERE c.state <> 'rejected' AND c.concluded_at >= %(start)s
+                   AND c.concluded_at < %(end)s)
+        FROM cases_case c LEFT JOIN facilities_facility f ON f.id = c.facility_id
+             LEFT JOIN regions_region r ON r.id = c.region_id
+        WHERE c.hidden_at IS NULL AND (f.id IS NULL OR f.deleted_at IS NULL)
+        GROUP BY GROUPING SETS ((), (1))""",
+    "evaluations": """
+        SELECT coalesce(f.county_id::text, substr(r.code, 1, 6)), count(*),
+               count(*) FILTER (WHERE e.rating >= 4)
+        FROM cases_caseevent e JOIN cases_case c ON c.id = e.case_id
+             LEFT JOIN facilities_facility f ON f.id = c.facility_id
+             LEFT JOIN regions_region r ON r.id = c.region_id
+        WHERE e.action = 'evaluate' AND e.at >= %(start)s AND e.at < %(end)s
+          AND c.hidden_at IS NULL AND (f.id IS NULL OR f.deleted_at IS NULL)
+        GROUP BY GROUPING SETS ((), (1))""",
+    # The trend: twelve months, one grouped query per series.
+    "trend_dues": """
+        SELECT date_trunc('month', d.due_at AT TIME ZONE %(tz)s), count(*),
+               count(*) FILTER (WHERE d.on_time)
+        FROM dashboard_inspectiondue d JOIN facilities_facility f ON f.id = d.facility_id
+        WHERE f.deleted_at IS NULL AND d.due_at >= %(t_start)s AND d.due_at < %(t_as_of)s
+        GROUP BY 1""",
+    "trend_outstanding": """
+        SELECT date_trunc('month', g AT TIME ZONE %(tz)s), count(*)
+        FROM dashboard_facilitystate s JOIN facilities_facility f ON f.id = s.facility_id,
+             generate_series(s.next_due_at, %(t_as_of)s - interval '1 microsecond',
+                             s.interval_days * interval '1 day') g
+        WHERE f.deleted_at IS NULL AND s.next_due_at < %(t_as_of)s AND s.interval_days > 0
+          AND g >= %(t_start)s
+        GROUP BY 1""",
+    "trend_done": """
+        SELECT date_trunc('month', i.finished_at AT TIME ZONE %(tz)s), count(*)
+        FROM operations_inspection i JOIN facilities_facility f ON f.id = i.facility_id
+        WHERE f.deleted_at IS NULL AND i.finished_at >= %(t_start)s AND i.finished_at < %(t_end)s
+        GROUP BY 1""",
+    "trend_opened": """
+        SELECT date_trunc('month', c.submitted_at AT TIME ZONE %(tz)s), count(*)
+        FROM cases_case c LEFT JOIN facilities_facility f ON f.id = c.facility_id
+        WHERE c.hidden_at IS NULL AND (f.id IS NULL OR f.deleted_at IS NULL)
+          AND c.submitted_at >= %(t_start)s AND c.submitted_at < %(t_end)s
+        GROUP BY 1""",
+    "trend_resolved": """
+        SELECT date_trunc('month', c.concluded_at AT TIME ZONE %(tz)s), count(*)
+        FROM cases_case c LEFT JOIN facilities_facility f ON f.id = c.facility_id
+        WHERE c.hidden_at IS NULL AND (f.id IS NULL OR f.deleted_at IS NULL)
+          AND c.state <> 'rejected'
+          AND c.concluded_at >= %(t_start)s AND c.concluded_at < %(t_end)s
+        GROUP BY 1""",
+    "trend_samples": """
+        SELECT date_trunc('month', w.sampled_at AT TIME ZONE %(tz)s), count(*),
+               count(*) FILTER (WHERE w.compliance = 'compliant')
+        FROM operations_watersample w JOIN facilities_facility f ON f.id = w.facility_id
+        WHERE f.deleted_at IS NULL AND w.sampled_at >= %(t_start)s AND w.sampled_at < %(t_end)s
+        GROUP BY 1""",
+    # The action lists: how many, and the first 20 of each.
+    "overdue_inspections": """
+        SELECT count(*) OVER (), f.id, f.code, f.name, s.next_due_at, s.last_inspected_at
+        FROM facilities_facility f JOIN dashboard_facilitystate s ON s.facility_id = f.id
+        WHERE f.deleted_at IS NULL AND f.status = 'in_service' AND s.next_due_at < %(now)s
+        ORDER BY s.next_due_at, f.code LIMIT 20""",
+    "overdue_reports": """
+        SELECT count(*) OVER (), c.id, c.tracking, c.resolve_due_at
+        FROM cases_case c LEFT JOIN facilities_facility f ON f.id = c.facility_id
+        WHERE c.hidden_at IS NULL AND (f.id IS NULL OR f.deleted_at IS NULL)
+          AND ((c.state = 'submitted' AND c.accept_due_at < %(now)s)
+               OR (c.state IN ('submitted', 'accepted', 'assigned', 'reopened')
+                   AND c.resolve_due_at < %(now)s))
+        ORDER BY c.resolve_due_at, c.id LIMIT 20""",
+    "abnormal": """
+        SELECT count(*) OVER (), f.id, f.code, f.name, s.abnormal_since
+        FROM facilities_facility f JOIN dashboard_facilitystate s ON s.facility_id = f.id
+        WHERE f.deleted_at IS NULL AND f.status = 'in_service' AND s.last_outcome = 'abnormal'
+          AND s.abnormal_since < %(abnormal_before)s
+        ORDER BY s.abnormal_since, f.code LIMIT 20""",
+    "samples_over_limit": """
+        SELECT count(*) OVER (), w.id, f.code, w.sampled_at
+        FROM operations_watersample w JOIN facilities_facility f ON f.id = w.facility_id
+             JOIN dashboard_facilitystate s ON s.facility_id = f.id
+        WHERE f.deleted_at IS NULL AND s.last_compliance = 'non_compliant'
+          AND w.compliance = 'non_compliant' AND w.sampled_at = s.last_sampled_at
+        ORDER BY w.sampled_at DESC, w.id DESC LIMIT 20""",
+}
+
+
+def step_dashboard_floor(now: str) -> dict:
+    """The floor of the dashboard benchmark: FLOOR_SQL run with a bare psycopg cursor (no
+    ORM), the same period and `now` as step_dashboard."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import connection
+    from django.utils import timezone
+
+    from yima.dashboard.selectors import Period
+
+    at = _now(now)
+    period = Period.parse(None, now=at)
+    last = period.months()[-1]
+    local = timezone.localtime(last.start)
+    series_start = Period.for_month(local.year, local.month - 11).start  # as dashboard_trend
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "as_of": min(period.end, at),
+        "now": at,
+        "tz": settings.TIME_ZONE,
+        "t_start": series_start,
+        "t_end": last.end,
+        "t_as_of": min(last.end, at),
+        "abnormal_before": at - timedelta(days=settings.YIMA_DASHBOARD_ABNORMAL_DAYS),
+    }
+    connection.ensure_connection()
+    raw = connection.connection  # the psycopg connection itself
+    results, parts = {}, {}
+    with Timer() as timer, raw.cursor() as cursor:
+        for name, sql in FLOOR_SQL.items():
+            t = time.perf_counter()
+            cursor.execute(sql, params)
+            results[name] = cursor.fetchall()
+            parts[name] = time.perf_counter() - t
+    total = {name: next((r for r in rows if r[0] is None), None) for name, rows in results.items()}
+    fac, smp, dues, out, load = (
+        total[k] for k in ("facilities", "samples", "dues", "outstanding", "load")
+    )
+    cases, evals = total["cases"], total["evaluations"]
+    figures = {
+        "facilities": fac[1],
+        "towns": fac[2],
+        "villages": fac[3],
+        "in_service": fac[4],
+        "operating": fac[5],
+        "compliant": smp[1] if smp else 0,
+        "assessed": (smp[1] + smp[2]) if smp else 0,
+        "unassessed": smp[3] if smp else 0,
+        "due": (dues[1] if dues else 0) + int(out[1] if out else 0),
+        "on_time": dues[2] if dues else 0,
+        "load_facilities": load[3] if load else 0,
+        "cases_due": cases[1] if cases else 0,
+        "cases_on_time": cases[2] if cases else 0,
+        "evaluations": evals[1] if evals else 0,
+        "good": evals[2] if evals else 0,
+        "opened": cases[3] if cases else 0,
+        "resolved": cases[4] if cases else 0,
+    }
+    actions = {
+        name: results[name][0][0] if results[name] else 0
+        for name in ("overdue_inspections", "overdue_reports", "abnormal", "samples_over_limit")
+    }
+    counties = len([r for r in results["facilities"] if r[0] is not None])
+    return {
+        **timer.as_dict(),
+        "parts": parts,
+        "figures": figures,
+        "actions": actions,
+        "counties": counties,
+    }
+
+
 STEPS = {
     name.removeprefix("step_"): fn for name, fn in globals().items() if name.startswith("step_")
 }

@@ -50,12 +50,16 @@ INSTALLED_APPS = [
     "yima.scan",
     "yima.operations",
     "yima.cases",
+    "yima.dashboard",
+    "yima.assessment",
     "ninja",  # its static files serve the API docs (Swagger UI) without a CDN
     "yima.api",
 ]
 
 MIDDLEWARE = [
+    "yima.core.middleware.DatabaseUnavailableMiddleware",  # first: wraps all the others
     "django.middleware.security.SecurityMiddleware",
+    "yima.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -98,7 +102,15 @@ DATABASE_URL = env_url(
     f"sqlite:///{YIMA_HOME / 'yima.sqlite3'}",
     schemes=("sqlite", "postgres", "postgresql", "pgsql"),
 )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections are kept for a minute and checked before reuse (CONN_HEALTH_CHECKS), so one
+# broken by a database restart is replaced instead of failing the next request; while the
+# database is down, core.middleware answers 503 and nothing needs restarting afterwards.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails a request within seconds instead of hanging the worker.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded setup works out of the box: make the folder the database file lives in.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -184,8 +196,14 @@ STATIC_URL = "static/"
 STATIC_ROOT = YIMA_HOME / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = YIMA_HOME / "media"
+# Uploaded files (yima.core.storage): folders under YIMA_HOME, or S3-compatible object storage
+# shared by several servers. "private" holds inspection photo originals (with location) and
+# "case_photos" reporters' photos; both are read only through yima's staff views.
+STORAGE = env_choice("YIMA_STORAGE", "filesystem", ["filesystem", "s3"])
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "yima.operations.models.PrivateMediaStorage"},
+    "case_photos": {"BACKEND": "yima.cases.models.CasePhotoStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -194,6 +212,28 @@ STORAGES = {
         )
     },
 }
+if STORAGE == "s3":
+    _s3 = {
+        "bucket_name": env_str("YIMA_S3_BUCKET", ""),
+        "endpoint_url": env_str("YIMA_S3_ENDPOINT_URL", "") or None,
+        "access_key": env_str("YIMA_S3_ACCESS_KEY_ID", "") or None,
+        "secret_key": env_str("YIMA_S3_SECRET_ACCESS_KEY", "") or None,
+        "region_name": env_str("YIMA_S3_REGION", "") or None,
+        "addressing_style": env_choice("YIMA_S3_ADDRESSING_STYLE", "path", ["path", "virtual"]),
+        "signature_version": "s3v4",
+        "default_acl": None,  # objects stay as private as the bucket: no public-read
+        "querystring_auth": True,  # any URL handed out is signed and expires
+        "querystring_expire": env_int("YIMA_S3_URL_SECONDS", 3600, minimum=60),
+        "file_overwrite": False,
+    }
+    if not _s3["bucket_name"]:
+        raise ImproperlyConfigured("YIMA_STORAGE=s3 needs YIMA_S3_BUCKET.")
+    _s3_prefix = env_str("YIMA_S3_PREFIX", "").strip("/")
+    for _alias, _folder in (("default", "media"), ("private", "private"), ("case_photos", "cases")):
+        STORAGES[_alias] = {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_s3, "location": "/".join(p for p in (_s3_prefix, _folder) if p)},
+        }
 WHITENOISE_USE_FINDERS = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -201,16 +241,28 @@ YIMA_MAX_UPLOAD_MB = env_int("YIMA_MAX_UPLOAD_MB", 50, minimum=1)
 
 # Production hardening; `yima check --deploy` must be clean with YIMA_DEBUG off behind HTTPS.
 if not DEBUG and BASE_URL.startswith("https://"):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The header a TLS-terminating reverse proxy sets (and strips from clients); empty when
+    # gunicorn itself receives HTTPS or no proxy sets one.
+    _proxy_header = env_str("YIMA_SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto")
+    if _proxy_header:
+        _name, _, _value = _proxy_header.partition(":")
+        SECURE_PROXY_SSL_HEADER = (
+            "HTTP_" + _name.strip().upper().replace("-", "_"),
+            _value.strip() or "https",
+        )
     SECURE_SSL_REDIRECT = env_bool("YIMA_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("YIMA_HSTS_SECONDS", 31536000, minimum=0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("YIMA_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("YIMA_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy on every response (yima.core.security): enforce, report-only, off.
+YIMA_CSP = env_choice("YIMA_CSP", "enforce", ["enforce", "report-only", "off"])
 
 LOGGING = {
     "version": 1,
@@ -288,3 +340,12 @@ YIMA_CASE_PHOTO_ROOT = env_path("YIMA_CASE_PHOTO_ROOT", YIMA_HOME / "private-med
 # (tests). An SMS or WeChat gateway is a subclass of notifications.BaseBackend.
 YIMA_NOTIFY_BACKEND = env_str("YIMA_NOTIFY_BACKEND", "yima.cases.notifications.ConsoleBackend")
 YIMA_NOTIFY_FROM_EMAIL = env_str("YIMA_NOTIFY_FROM_EMAIL", "yima@localhost")
+
+# --- Dashboard (yima.dashboard) and contractor assessment (yima.assessment) ---
+# A facility whose inspections have found it abnormal for more than this many days is listed
+# under "needs action today".
+YIMA_DASHBOARD_ABNORMAL_DAYS = env_int("YIMA_DASHBOARD_ABNORMAL_DAYS", 7, minimum=1)
+# Map background tiles, e.g. Tianditu's WMTS URL with your key; empty: no tiles, the map draws
+# the county boundaries shipped with yima (works with no internet).
+YIMA_MAP_TILE_URL = env_str("YIMA_MAP_TILE_URL", "")
+YIMA_MAP_TILE_ATTRIBUTION = env_str("YIMA_MAP_TILE_ATTRIBUTION", "")

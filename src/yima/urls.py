@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("yima.scan.urls")),
     path("ops/", include("yima.operations.urls")),
     path("cases/", include("yima.cases.urls")),
+    path("dashboard/", include("yima.dashboard.urls")),
+    path("assessment/", include("yima.assessment.urls")),
     path("api/v1/", include("yima.api.urls")),
     path("open311/", include("yima.api.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

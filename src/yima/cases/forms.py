@@ -31,6 +31,7 @@ class MultipleFileField(forms.FileField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        kwargs.setdefault("allow_empty_file", True)  # clean_photos names an empty file
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -86,6 +87,9 @@ class ReportForm(forms.Form):
     website = forms.CharField(label=_("Leave this empty"), required=False)
     # Tracking numbers of the open reports this person was shown (the duplicate hint).
     seen = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Drawn when the form is shown: sending it twice (a double click, a retry after a dropped
+    # connection) files one report.
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, facility=None, **kwargs):
         super().__init__(*args, **kwargs)

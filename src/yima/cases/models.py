@@ -27,6 +27,7 @@ from yima.cases.choices import (
     CaseState,
 )
 from yima.cases.tracking import format_tracking
+from yima.core.storage import StorageAlias
 
 DESCRIPTION_MAX = 4000
 
@@ -132,6 +133,11 @@ class Case(models.Model):
     """
 
     tracking = models.CharField(_("tracking number"), max_length=8, unique=True, editable=False)
+    # Sent with the report (the web form's hidden field, Open311's client_id): a retried
+    # submission finds the case its first copy created. Empty on reports filed before it existed.
+    client_id = models.UUIDField(
+        _("client id"), unique=True, null=True, blank=True, editable=False, default=None
+    )
     case_type = models.ForeignKey(
         CaseType, verbose_name=_("problem type"), on_delete=models.PROTECT, related_name="cases"
     )
@@ -219,7 +225,7 @@ class Case(models.Model):
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["reporter_phone", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["reporter_phone", "updated_at", "client_id"])
     objects = CaseQuerySet.as_manager()
 
     class Meta:
@@ -353,7 +359,8 @@ class CasePhotoStorage(FileSystemStorage):
         return None
 
 
-case_photo_storage = CasePhotoStorage()
+# STORAGES["case_photos"]: CasePhotoStorage, or a private S3 location (YIMA_STORAGE=s3).
+case_photo_storage = StorageAlias("case_photos")
 
 
 def _photo_storage():

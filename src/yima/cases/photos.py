@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image
 
-from yima.core.photos import NOT_AN_IMAGE, TOO_LARGE, open_photo  # noqa: F401
+from yima.core.photos import ACCEPTED_FORMATS, NOT_AN_IMAGE, TOO_LARGE, open_photo  # noqa: F401
 
-ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF"}
 MAX_PIXELS = 60_000_000  # a large phone photo; decompression bombs are far larger
 
 TOO_MANY = gettext_noop("At most %(count)s photos per report.")

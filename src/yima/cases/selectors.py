@@ -360,6 +360,11 @@ def duplicate_candidates(*, facility, case_type: CaseType) -> QuerySet[Case]:
     return open_cases_for_facility(facility).filter(case_type=case_type)
 
 
+def client_id_recorded(client_id) -> bool:
+    """Whether a report was already filed with this client id (the one sent again is a retry)."""
+    return Case.objects.filter(client_id=client_id).exists()
+
+
 def public_case_types() -> QuerySet[CaseType]:
     return CaseType.objects.filter(is_active=True)
 

@@ -13,6 +13,7 @@ Errors are ValidationError / PermissionDenied with the constant messages below (
 when raised), so a page or an API can show them as they are.
 """
 
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -67,6 +68,7 @@ REPAIRS_UNAVAILABLE = gettext_noop("Repair orders are not available on this site
 REPAIR_NEEDS_FACILITY = gettext_noop("Only a report about a facility can open a repair order.")
 REPAIR_EXISTS = gettext_noop("A repair order is already open for this report.")
 NO_CONTRACTOR = gettext_noop("This facility has no O&M contractor to send a repair order to.")
+CLIENT_ID_REUSED = gettext_noop("This submission id was already used for another report.")
 
 # A rating at or below this (or "not fixed") sends the case back to the regulator.
 LOW_RATING = 2
@@ -89,13 +91,22 @@ def case_submit(
     channel: str = CaseChannel.WEB,
     actor=None,
     client_ip: str | None = None,
+    client_id: uuid.UUID | None = None,
 ) -> Case:
     """File a case, fix its deadlines and give it a tracking number.
 
     `actor` is None for the public (web form, Open311); staff entering a phoned-in report pass
     themselves. The case is handled by the regulator of the facility's village or town, else of
     `region`. Raises ratelimit.RateLimited when this client or facility has sent too many.
+
+    `client_id` identifies the submission (the form's hidden field, an Open311 client's id): a
+    retry after a dropped connection returns the case the first copy created, and does not
+    count against the rate limits. The unique constraint makes this hold under a race too.
     """
+    if client_id is not None:
+        existing = _existing(client_id, case_type=case_type, facility=facility)
+        if existing is not None:
+            return existing
     errors: dict[str, str] = {}
     description = (description or "").strip()
     if not case_type.is_active:
@@ -133,29 +144,50 @@ def case_submit(
         submitted_at=now,
         accept_due_at=deadline_after(now, case_type.accept_days),
         resolve_due_at=deadline_after(now, case_type.resolve_days),
+        client_id=client_id,
     )
     if facility is not None:
         case.region_id = facility.village_id or facility.town_id
     elif region is not None:
         case.region = region
     case.full_clean(exclude=["tracking"], validate_unique=False)
-    with transaction.atomic():
-        _save_with_new_tracking(case, actor)
-        for photo in photos:
-            row = CasePhoto(case=case, width=photo.width, height=photo.height)
-            row.image.save(photo.content.name, photo.content, save=False)
-            row.save()
-        event = CaseEvent.objects.create(
-            case=case,
-            action=CaseAction.SUBMIT,
-            to_state=case.state,
-            actor=actor,
-            by_reporter=actor is None,
-            at=now,
+    try:
+        with transaction.atomic():
+            _save_with_new_tracking(case, actor)
+            for photo in photos:
+                row = CasePhoto(case=case, width=photo.width, height=photo.height)
+                row.image.save(photo.content.name, photo.content, save=False)
+                row.save()
+            event = CaseEvent.objects.create(
+                case=case,
+                action=CaseAction.SUBMIT,
+                to_state=case.state,
+                actor=actor,
+                by_reporter=actor is None,
+                at=now,
+            )
+    except IntegrityError:
+        # A concurrent copy of this submission won the race: answer with what it created.
+        existing = (
+            _existing(client_id, case_type=case_type, facility=facility) if client_id else None
         )
+        if existing is None:
+            raise
+        return existing
     ratelimit.hit(limits)
     _after_commit(case, event)
     return case
+
+
+def _existing(client_id: uuid.UUID, *, case_type: CaseType, facility) -> Case | None:
+    """The case an earlier copy of this submission created, or None."""
+    found = Case.objects.filter(client_id=client_id).first()
+    if found is None:
+        return None
+    facility_id = facility.pk if facility is not None else None
+    if found.case_type_id != case_type.pk or found.facility_id != facility_id:
+        raise ValidationError({"client_id": _(CLIENT_ID_REUSED)})
+    return found
 
 
 def _save_with_new_tracking(case: Case, actor, attempts: int = 5) -> None:

@@ -5,6 +5,8 @@ Nothing private ever reaches these pages: no staff names, no phone numbers, no i
 (selectors.public_timeline loads only public fields). Hidden reports do not exist here.
 """
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -89,7 +91,11 @@ def new_case(request):
             form.add_error(None, _(HONEYPOT_FILLED))
             status = 400
         elif form.is_valid():
+            client_id = form.cleaned_data.get("client_id")
             unseen = [d for d in duplicates if d.tracking not in form.seen_numbers()]
+            if client_id is not None and selectors.client_id_recorded(client_id):
+                # A copy of a report already filed (a retry): straight to its page.
+                unseen = []
             if unseen:
                 # Someone filed the same problem while this person was typing: show it first.
                 messages.warning(request, _("Someone has just reported the same problem."))
@@ -103,6 +109,7 @@ def new_case(request):
                         reporter_phone=form.cleaned_data["reporter_phone"],
                         photos=form.cleaned_data.get("photos") or [],
                         client_ip=_client_ip(request),
+                        client_id=client_id,
                     )
                 except ratelimit.RateLimited as exc:
                     form.add_error(None, _(exc.message))
@@ -116,7 +123,9 @@ def new_case(request):
         else:
             status = 400
     else:
-        form = ReportForm(initial={"case_type": case_type.code}, facility=facility)
+        form = ReportForm(
+            initial={"case_type": case_type.code, "client_id": uuid.uuid4()}, facility=facility
+        )
     context = {
         **base,
         "form": form,
@@ -130,7 +139,8 @@ def new_case(request):
 def _add_errors(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            shown = field in form.fields and not form.fields[field].widget.is_hidden
+            form.add_error(field if shown else None, errors)
     else:
         form.add_error(None, error)
 

@@ -11,6 +11,7 @@ from django.apps import apps
 SEED_MIGRATIONS = (
     ("yima.operations", "yima.operations.migrations.0002_seed_reference_data"),
     ("yima.cases", "yima.cases.migrations.0002_seed_case_types"),
+    ("yima.assessment", "yima.assessment.migrations.0002_seed_items"),
 )
 
 

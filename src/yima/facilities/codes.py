@@ -43,6 +43,21 @@ def compose(county_code: str, year: int, serial: int) -> str:
     return body + check_char(body)
 
 
+def compose_many(county_code: str, year: int, serials) -> list[str]:
+    """`compose` for many serials of one county and year (an import's new facilities): the
+    weighted sum of the 10 leading digits is computed once."""
+    head = f"{county_code}{year:04d}"
+    weights = _weights(14)
+    base = sum(map(mul, map(int, head), weights[:10]))
+    tail = weights[10:]
+    codes = []
+    for serial in serials:
+        digits = f"{serial:04d}"
+        total = base + sum(map(mul, map(int, digits), tail))
+        codes.append(f"{head}{digits}{_CHECK_CHARS[total % 11]}")
+    return codes
+
+
 def format_code(compact: str) -> str:
     """`36012120190019X` -> `360121-2019-0019-X`."""
     return f"{compact[:6]}-{compact[6:10]}-{compact[10:14]}-{compact[14:]}"

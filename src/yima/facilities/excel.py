@@ -725,6 +725,8 @@ def write_ledger(facilities: Iterable, path_or_stream, *, title: str = "设施�
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from yima.core.xlsx import as_text
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
@@ -746,7 +748,7 @@ def write_ledger(facilities: Iterable, path_or_stream, *, title: str = "设施�
         rows = (facility_row(facility, ambiguous) for facility in facilities)
     count = 0
     for row in rows:
-        sheet.append(row)
+        sheet.append(as_text(sheet, row))  # a name starting with "=" stays text, not a formula
         count += 1
     workbook.save(path_or_stream)
     return count

@@ -28,9 +28,9 @@ from django.utils.translation import gettext_noop
 from yima.accounts.choices import OrganisationKind
 from yima.accounts.models import Organisation
 from yima.accounts.scope import Scope, scope_for
-from yima.facilities import excel, services
+from yima.facilities import excel
 from yima.facilities.choices import STATUS_TRANSITIONS, Grade, Process, Standard, Status
-from yima.facilities.codes import format_code
+from yima.facilities.codes import compose_many, format_code
 from yima.facilities.models import CodeSerial, Facility, StatusChange
 from yima.regions.choices import Level
 from yima.regions.geo import county_contains_many
@@ -298,6 +298,8 @@ class _Checker:
         # their column keys, to be resolved here.
         self.read = excel.RowReader(mapping, names=_PLAIN_FIELDS, skip_empty=KEEP_WHEN_EMPTY)
         self._places: dict[tuple, tuple[dict, list]] = {}
+        self._counties: dict[str, tuple] = {}  # county text -> (ref, message)
+        self._towns: dict[tuple, tuple] = {}  # (county id, town text) -> (ref, (column, message))
         self._points: dict[int, list] = defaultdict(list)
         self.errors: list[RowError] = []
         self.records: list[_Record] = []
@@ -418,6 +420,15 @@ class _Checker:
             return None, _(NAME_CODE_MISMATCH) % {"name": name, "code": code, "actual": ref.name}
         return ref, message
 
+    def _town_in_scope(self, town_text: str, county: _Ref) -> tuple[_Ref | None, tuple | None]:
+        town, message = self._by_name_or_code(self._town, town_text, county)
+        if message:
+            return None, ("乡镇", message)
+        if not self.scope.covers_region_code(town.code):
+            region = f"{county.name}{town.name}"
+            return None, ("区县", _(OUT_OF_SCOPE) % {"region": region})
+        return town, None
+
     def _place(self, county_text: str, town_text: str, village_text) -> tuple[dict, list]:
         """Resolve a row's county, town and village (None: no village column) to ids.
 
@@ -425,18 +436,21 @@ class _Checker:
         """
         fields: dict = {}
         problems: list[tuple[str, str]] = []
-        county, message = self._by_name_or_code(self._county, county_text)
+        # Most rows name a village of their own; counties and towns repeat: resolved once.
+        county, message = self._counties.get(county_text) or self._counties.setdefault(
+            county_text, self._by_name_or_code(self._county, county_text)
+        )
         if message:
             return fields, [("区县", message)]
         fields["county_id"] = county.id
         if not town_text:
             return fields, problems
-        town, message = self._by_name_or_code(self._town, town_text, county)
+        key = (county.id, town_text)
+        town, message = self._towns.get(key) or self._towns.setdefault(
+            key, self._town_in_scope(town_text, county)
+        )
         if message:
-            return fields, [("乡镇", message)]
-        if not self.scope.covers_region_code(town.code):
-            region = f"{county.name}{town.name}"
-            return fields, [("区县", _(OUT_OF_SCOPE) % {"region": region})]
+            return fields, [message]
         fields["town_id"] = town.id
         if village_text is None:
             return fields, problems
@@ -729,8 +743,12 @@ def _shown(attname: str, value) -> str:
 
 # Sent after the import's transaction commits: `codes` = facilities updated (caches of what they
 # show, e.g. the scan page, must be dropped), `created` = facilities registered (nothing cached
-# yet: dropping 100,000 never-cached pages cost a quarter of a large import).
+# yet: dropping 100,000 never-cached pages cost a quarter of a large import), `rescheduled_ids`
+# = ids of the facilities whose inspection schedule may have moved (every new one, and the
+# updated ones with a change in SCHEDULE_FIELDS: the dashboard recomputes only those).
 ledger_imported = Signal()
+# What the inspection chain of a facility depends on (status periods, policy band, holder).
+SCHEDULE_FIELDS = frozenset({"status", "county_id", "capacity_m3d", "contractor_id"})
 
 
 def _converter(field):
@@ -877,6 +895,7 @@ def _write(plan: _Plan, *, actor, reason: str, progress: Progress) -> None:
     done = 0
     written_codes: list[str] = []  # updated facilities: the ones that may have cached pages
     created_codes: list[str] = []
+    rescheduled: list[int] = []  # facilities whose inspection schedule may have moved
     progress("writing", 0, total)
     with transaction.atomic(), _sqlite_cache():
         _lock_unchanged(plan.updates)
@@ -894,11 +913,13 @@ def _write(plan: _Plan, *, actor, reason: str, progress: Progress) -> None:
             [CodeSerial(county_code=c, year=y) for c, y in {*groups, *plan.legacy_max}],
             ignore_conflicts=True,
         )
-        for (county_code, year), serial in plan.legacy_max.items():
-            services.codes_reserve_existing(county_code=county_code, year=year, serial=serial)
-        # New codes: one counter UPDATE per (county, year), serials in file order.
+        # New codes: the counters bumped in one executemany (the UPDATE holds the row locks to
+        # the end of the transaction, as services.codes_allocate does), serials in file order.
+        last = _counters_advance(plan.legacy_max, {key: len(m) for key, m in groups.items()})
         for (county_code, year), members in groups.items():
-            codes = services.codes_allocate(county_code=county_code, year=year, count=len(members))
+            end = last[(county_code, year)]
+            serials = range(end - len(members) + 1, end + 1)
+            codes = compose_many(county_code, year, serials)
             for fields, code in zip(members, codes, strict=True):
                 fields["code"] = code
 
@@ -928,6 +949,7 @@ def _write(plan: _Plan, *, actor, reason: str, progress: Progress) -> None:
             history.run(ids)
             first_status.run(ids)
             created_codes += [values["code"] for values in chunk]
+            rescheduled += ids
             done += len(chunk)
             progress("writing", done, total)
         by_row = {c["row"]: c for c in plan.changes}
@@ -958,6 +980,8 @@ def _write(plan: _Plan, *, actor, reason: str, progress: Progress) -> None:
                     moves.append((values["id"], before, values["status"], today, reason))
                 rows.append((*(values[name] for name in set_names), values["id"]))
                 written_codes.append(values["code"])
+                if not SCHEDULE_FIELDS.isdisjoint(changed):
+                    rescheduled.append(values["id"])
             update.run(rows)
             history.run(sorted(row[-1] for row in rows))
             status_changes.run([(*move, actor_id, now) for move in moves])
@@ -965,9 +989,44 @@ def _write(plan: _Plan, *, actor, reason: str, progress: Progress) -> None:
             progress("writing", done, total)
         transaction.on_commit(
             partial(
-                ledger_imported.send, sender=Facility, codes=written_codes, created=created_codes
+                ledger_imported.send,
+                sender=Facility,
+                codes=written_codes,
+                created=created_codes,
+                rescheduled_ids=rescheduled,
             )
         )
+
+
+def _counters_advance(
+    legacy_max: dict[tuple[str, int], int], counts: dict[tuple[str, int], int]
+) -> dict[tuple[str, int], int]:
+    """Raise each (county, year) counter past the legacy serials the file keeps
+    (services.codes_reserve_existing), then by the number of new codes
+    (services.codes_allocate), in two statements run with executemany; return the counters
+    after. The counter rows exist (created just before). The check constraint
+    (last_serial <= 9999) rejects an overflow a concurrent registration might cause after the
+    file was checked: an IntegrityError, reported as a conflict."""
+    table = connection.ops.quote_name(CodeSerial._meta.db_table)
+    with connection.cursor() as cursor:
+        if legacy_max:
+            cursor.executemany(
+                f"UPDATE {table} SET last_serial = %s "
+                "WHERE county_code = %s AND year = %s AND last_serial < %s",
+                [(serial, c, y, serial) for (c, y), serial in legacy_max.items()],
+            )
+        if counts:
+            cursor.executemany(
+                f"UPDATE {table} SET last_serial = last_serial + %s "
+                "WHERE county_code = %s AND year = %s",
+                [(count, c, y) for (c, y), count in counts.items()],
+            )
+    if not counts:
+        return {}
+    rows = CodeSerial.objects.filter(
+        county_code__in={c for c, _y in counts}, year__in={y for _c, y in counts}
+    ).values_list("county_code", "year", "last_serial")
+    return {(c, y): last for c, y, last in rows if (c, y) in counts}
 
 
 def _new_ids(count: int) -> list[int]:

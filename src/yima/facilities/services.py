@@ -49,6 +49,17 @@ def codes_reserve_existing(*, county_code: str, year: int, serial: int) -> None:
     )
 
 
+def _summary_refresh(facility_id: int) -> None:
+    """Keep the dashboard's summary of the facility current (status, interval, contractor),
+    after commit."""
+    from django.apps import apps
+
+    if apps.is_installed("yima.dashboard"):
+        from yima.dashboard.summary import refresh_on_commit
+
+        refresh_on_commit(facility_id)
+
+
 def _check_scope(actor, facility: Facility) -> None:
     from yima.accounts.scope import scope_for
 
@@ -94,6 +105,7 @@ def facility_register(*, actor, reason: str = "", code: str | None = None, **fie
             reason=reason or REGISTERED,
             actor=actor,
         )
+        _summary_refresh(facility.pk)
     return facility
 
 
@@ -133,6 +145,8 @@ def facility_update(*, facility: Facility, actor, reason: str = "", **changes) -
         facility._history_user = actor
         facility._change_reason = reason or EDITED
         facility.save()
+        if {"contractor", "capacity_m3d", "county"} & set(changes):
+            _summary_refresh(facility.pk)
     return facility
 
 
@@ -166,6 +180,7 @@ def facility_change_status(
         facility._history_user = actor
         facility._change_reason = reason.strip()
         facility.save(update_fields=["status", "status_since", "updated_at"])
+        _summary_refresh(facility.pk)
     return change
 
 
@@ -180,4 +195,5 @@ def facility_delete(*, facility: Facility, actor, reason: str) -> Facility:
         facility._history_user = actor
         facility._change_reason = reason.strip()
         facility.save(update_fields=["deleted_at", "updated_at"])
+        _summary_refresh(facility.pk)
     return facility

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django_tasks import task
 
+from yima.core.storage import local_path
 from yima.facilities.imports import ledger_import
 from yima.facilities.models import ImportJob
 
@@ -78,9 +79,12 @@ def run_import_job(job_id: int) -> None:
         cache.set(key, {"phase": phase, "done": done, "total": total}, PROGRESS_TIMEOUT)
 
     try:
-        with translation.override(job.language or settings.LANGUAGE_CODE):
+        with (
+            translation.override(job.language or settings.LANGUAGE_CODE),
+            local_path(job.file) as path,  # a temporary copy when the file is in S3
+        ):
             result = ledger_import(
-                path=job.file.path,
+                path=path,
                 actor=job.created_by,
                 dry_run=job.dry_run,
                 reason=job.reason,

@@ -21,7 +21,8 @@ class PhotosField(forms.FileField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
         )
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
@@ -58,6 +59,15 @@ class InspectionForm(OfflineForm):
         choices=Outcome.choices,
         initial=Outcome.NORMAL,
         widget=forms.RadioSelect,
+    )
+    flow_m3d = forms.DecimalField(
+        label=_("Daily flow (m³/d)"),
+        required=False,
+        min_value=0,
+        max_digits=9,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        help_text=_("Optional: the flow meter's reading of treated water per day."),
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from yima.core.storage import StorageAlias
 from yima.facilities.choices import Grade, Process
 from yima.operations.choices import (
     WORK_ORDER_ACTIVE,
@@ -47,10 +48,11 @@ class PrivateMediaStorage(FileSystemStorage):
         return None
 
 
-_private_storage = PrivateMediaStorage()
+# STORAGES["private"]: PrivateMediaStorage, or a private S3 location (YIMA_STORAGE=s3).
+_private_storage = StorageAlias("private")
 
 
-def private_storage() -> PrivateMediaStorage:
+def private_storage():
     return _private_storage
 
 
@@ -232,6 +234,15 @@ class Inspection(models.Model):
     )
     verified_on_site = models.BooleanField(_("verified on site"), default=False)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    flow_m3d = models.DecimalField(
+        _("daily flow (m³/d)"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("The day's treated volume read on site, if there is a meter (负荷率)."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     checklist = models.JSONField(
         _("checklist answers"),
@@ -254,6 +265,10 @@ class Inspection(models.Model):
                 name="inspection_finished_after_start",
             ),
             models.CheckConstraint(
+                condition=models.Q(flow_m3d__isnull=True) | models.Q(flow_m3d__gte=0),
+                name="inspection_flow_not_negative",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(latitude__isnull=True, coord_system="")
                 | models.Q(latitude__isnull=False, longitude__isnull=False)
                 & ~models.Q(coord_system=""),
@@ -263,6 +278,8 @@ class Inspection(models.Model):
         indexes = [
             models.Index(fields=["facility", "-finished_at"], name="inspection_facility_latest"),
             models.Index(fields=["contractor", "-finished_at"], name="inspection_contractor"),
+            # The dashboard's monthly counts select inspections by time across facilities.
+            models.Index(fields=["finished_at"], name="inspection_finished_at"),
         ]
 
     def __str__(self) -> str:
@@ -496,6 +513,8 @@ class WaterSample(models.Model):
         ordering = ["-sampled_at", "-pk"]
         indexes = [
             models.Index(fields=["facility", "-sampled_at"], name="sample_facility_latest"),
+            # The dashboard's 出水达标率 selects samples by time across facilities.
+            models.Index(fields=["sampled_at"], name="sample_sampled_at"),
         ]
 
     def __str__(self) -> str:

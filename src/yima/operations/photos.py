@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image
 
-from yima.core.photos import NOT_AN_IMAGE, TOO_LARGE, open_photo  # noqa: F401
+from yima.core.photos import ACCEPTED_FORMATS, NOT_AN_IMAGE, TOO_LARGE, open_photo  # noqa: F401
 
-ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 MAX_PIXELS = 50_000_000  # a 50-megapixel phone photo; decompression bombs are far larger
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112

@@ -81,6 +81,16 @@ def _after_commit_changed(facility_id: int, what: str) -> None:
     )
 
 
+def _summary_refresh(facility_id: int) -> None:
+    """Keep the dashboard's summary of the facility current, after commit."""
+    from django.apps import apps
+
+    if apps.is_installed("yima.dashboard"):
+        from yima.dashboard.summary import refresh_on_commit
+
+        refresh_on_commit(facility_id)
+
+
 def _existing(model, client_id: uuid.UUID, *, facility: Facility, actor):
     """The record an earlier copy of this submission created, or None."""
     found = model.objects.filter(client_id=client_id).first()
@@ -159,6 +169,7 @@ def inspection_record(
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
     accuracy_m: Decimal | None = None,
+    flow_m3d: Decimal | None = None,
     photos: Sequence[ProcessedPhoto] = (),
     open_work_order: bool = False,
     work_order_priority: str = Priority.NORMAL,
@@ -168,6 +179,7 @@ def inspection_record(
 
     Returns (inspection, created); created is False when this client_id was already recorded.
     `answers` maps checklist keys to passed/failed; any failed item makes the outcome abnormal.
+    `flow_m3d` is the day's treated volume read on site, when the facility has a meter.
     With `open_work_order`, an abnormal inspection also opens a repair order in the same
     transaction.
     """
@@ -214,6 +226,7 @@ def inspection_record(
         started_at=started_at,
         finished_at=finished_at,
         outcome=outcome,
+        flow_m3d=flow_m3d,
         notes=notes.strip(),
         checklist=checklist,
         **position,
@@ -244,6 +257,7 @@ def inspection_record(
         if existing is None:
             raise
         return existing, False
+    _summary_refresh(facility.pk)
     _after_commit_changed(facility.pk, "inspection")
     return inspection, True
 
@@ -305,6 +319,7 @@ def sample_record(
         if existing is None:
             raise
         return existing, False
+    _summary_refresh(facility.pk)
     _after_commit_changed(facility.pk, "sample")
     return sample, True
 

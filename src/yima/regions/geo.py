@@ -124,6 +124,12 @@ def _write_cache(wkb: dict[str, bytes]) -> None:
         pass  # read-only home: parse every time
 
 
+def county_geometry(county_code: str):
+    """The county's boundary (a shapely geometry, WGS-84) or None when none is bundled."""
+    entry = _boundaries().get(county_code)
+    return None if entry is None else entry[0]
+
+
 def has_boundary(county_code: str) -> bool:
     return county_code[:6] in _boundaries()
 

@@ -12,6 +12,7 @@ facility, with Retry-After).
 
 import logging
 import re
+import uuid
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import wraps
@@ -71,6 +72,7 @@ BAD_DATE = gettext_noop("%(field)s is not a date and time in W3C format (e.g. %(
 SPAN_TOO_LONG = gettext_noop("start_date and end_date may not span more than 90 days.")
 END_BEFORE_START = gettext_noop("end_date is before start_date.")
 BAD_STATUS = gettext_noop("status must be open or closed.")
+BAD_CLIENT_ID = gettext_noop("client_id must be a UUID (e.g. %(example)s).")
 CONTACT = gettext_noop(
     "Questions about this service: the environment bureau's hotline %(hotline)s (government "
     "service hotline 12345)."
@@ -88,6 +90,7 @@ _PARAM_NAMES = {
     "subject": "address_string",
     "latitude": "lat",
     "longitude": "long",
+    "client_id": "client_id",
 }
 
 
@@ -339,9 +342,24 @@ def _client_ip(request, key) -> str | None:
     return client_ip(request) or None
 
 
+def _client_id(params) -> uuid.UUID | None:
+    """yima's extension: `client_id`, a UUID the client draws once per report and sends again
+    with every retry of it; a retry answers 201 with the report the first copy filed."""
+    raw = (params.get("client_id") or "").strip()
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise Open311Error(
+            400, _(BAD_CLIENT_ID) % {"example": "5f0c3b9e-8d2a-4c1e-9b7a-2e6d4f1a0c3d"}
+        ) from None
+
+
 def create_request(request, fmt):
     params = request.POST
     key = _api_key(request)
+    client_id = _client_id(params)
     code = (params.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, _(SERVICE_REQUIRED))
@@ -380,6 +398,7 @@ def create_request(request, fmt):
             reporter_phone=params.get("phone") or "",
             channel=CaseChannel.OPEN311,
             client_ip=_client_ip(request, key),
+            client_id=client_id,
         )
     except ValidationError as exc:
         raise Open311Error(400, *_validation_errors(exc)) from None

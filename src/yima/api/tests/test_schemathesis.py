@@ -2,8 +2,10 @@
 generated requests to every operation, authenticated as a regulator, never get a server
 error, and answers match the documented schemas.
 
-A modest number of examples per operation keeps this in the normal suite (under a minute);
-raise YIMA_SCHEMATHESIS_EXAMPLES for a deeper run.
+A modest number of examples per operation keeps this in the normal suite;
+YIMA_SCHEMATHESIS_EXAMPLES raises it. `scripts/test` runs the deep version once (on
+PostgreSQL) with YIMA_SCHEMATHESIS_MIN_CASES=1000: the run then fails unless at least that many
+generated requests were sent in total. The total is printed either way.
 """
 
 import os
@@ -19,6 +21,8 @@ from yima.api.services import api_key_create
 from . import factories
 
 EXAMPLES = int(os.environ.get("YIMA_SCHEMATHESIS_EXAMPLES", "15"))
+MIN_CASES = int(os.environ.get("YIMA_SCHEMATHESIS_MIN_CASES", "0"))
+SENT: dict[str, int] = {}  # operation -> generated requests sent
 
 
 from yima.wsgi import application  # noqa: E402 - after pytest-django configured Django
@@ -51,6 +55,19 @@ def regulator_key(keep_test_connection, world, settings, tmp_path):
     return api_key_create(name="schemathesis", user=world.regulator)[1]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def total_cases():
+    """After the module: print how many generated requests were sent, and hold the floor."""
+    yield
+    total = sum(SENT.values())
+    print(f"\nschemathesis: {total} generated requests over {len(SENT)} operations", end=" ")
+    print(f"({EXAMPLES} examples per operation)")
+    for key, count in sorted(SENT.items()):
+        print(f"  {count:5d}  {key}")
+    if MIN_CASES and len(SENT) > 1:  # a whole-module run, not one operation picked with -k
+        assert total >= MIN_CASES, f"only {total} schemathesis cases, expected {MIN_CASES}+"
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -58,4 +75,6 @@ def regulator_key(keep_test_connection, world, settings, tmp_path):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_no_request_makes_the_api_fail(case, regulator_key):
+    key = f"{case.operation.method.upper()} {case.operation.path}"
+    SENT[key] = SENT.get(key, 0) + 1
     case.call_and_validate(headers={"Authorization": f"Bearer {regulator_key}"})

@@ -8,12 +8,15 @@ English); `errors` lists field problems (validation only).
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+
+from yima.core.middleware import database_unavailable_response, is_database_unavailable
 
 NOT_AUTHENTICATED = gettext_noop(
     "Sign in, or send an API key in the header “Authorization: Bearer <key>”."
@@ -123,6 +126,15 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ObjectDoesNotExist)
     def does_not_exist(request, exc):
         return api.create_response(request, _body("not_found", _(NOT_FOUND)), status=404)
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def database_unavailable(request, exc):
+        # The database is out of reach (restarting, network cut): 503 with Retry-After, as
+        # every page answers then (core/middleware.py). Other database errors stay 500.
+        if not is_database_unavailable(exc):
+            raise exc
+        return database_unavailable_response(request)
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):

@@ -74,6 +74,9 @@ class InspectionOut(Schema):
     longitude: float | None = Field(description="WGS-84.")
     accuracy_m: float | None
     distance_m: float | None = Field(description="Distance to the facility's position.")
+    flow_m3d: float | None = Field(
+        None, description="The day's treated volume read on site (m³/d), if recorded."
+    )
     notes: str
     checklist: list[ChecklistAnswer]
     created_at: datetime

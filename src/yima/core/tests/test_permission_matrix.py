@@ -46,6 +46,12 @@ EXPECTED = {
     "<unnamed api/v1/^(?P<rest>.*)$>":      (404  , 404  , 404  , 404  , 404  , 404),
     "accounts:login":                       (200  , 302  , 302  , 302  , 302  , 302),
     "accounts:history":                     (LOGIN, 200  , 200  , 200  , 200  , 200),
+    "assessment:card":                      (LOGIN, 403  , 200  , 200  , 200  , 404),
+    "assessment:evidence":                  (LOGIN, 403  , 200  , 200  , 200  , 404),
+    "assessment:export":                    (LOGIN, 403  , 200  , 200  , 200  , 200),
+    "assessment:list":                      (LOGIN, 403  , 200  , 200  , 200  , 200),
+    "assessment:publish":                   (405  , 405  , 405  , 405  , 405  , 405),
+    "assessment:weights":                   (LOGIN, 403  , 200  , 403  , 403  , 403),
     "accounts:logout":                      (405  , 405  , 405  , 405  , 405  , 405),
     "api-v1:act_on_case":                   (405  , 405  , 405  , 405  , 405  , 405),
     "api-v1:api-root":                      (404  , 404  , 404  , 404  , 404  , 404),
@@ -73,6 +79,16 @@ EXPECTED = {
     "cases:photo":                          (LOGIN, 404  , 200  , 200  , 200  , 404),
     "cases:public":                         (200  , 200  , 200  , 200  , 200  , 200),
     "core:home":                            (200  , 200  , 200  , 200  , 200  , 200),
+    "dashboard:actions":                    (LOGIN, 403  , 200  , 200  , 200  , 200),
+    "dashboard:evidence":                   (LOGIN, 403  , 200  , 200  , 200  , 200),
+    "dashboard:export_actions":             (LOGIN, 403  , 200  , 200  , 200  , 200),
+    "dashboard:export_breakdown":           (LOGIN, 403  , 200  , 200  , 200  , 200),
+    "dashboard:export_evidence":            (LOGIN, 403  , 200  , 200  , 200  , 200),
+    "dashboard:home":                       (LOGIN, 403  , 200  , 200  , 200  , 200),
+    "dashboard:map_counties":               (LOGIN, 403  , 200  , 200  , 200  , 200),
+    "dashboard:map_points":                 (LOGIN, 403  , 200  , 200  , 200  , 200),
+    "dashboard:report_pdf":                 (LOGIN, 403  , 200  , 200  , 200  , 200),
+    "dashboard:report_xlsx":                (LOGIN, 403  , 200  , 200  , 200  , 200),
     "facilities:create":                    (LOGIN, 403  , 200  , 200  , 403  , 403),
     "facilities:delete":                    (LOGIN, 404  , 200  , 200  , 403  , 404),
     "facilities:detail":                    (LOGIN, 404  , 200  , 200  , 200  , 404),
@@ -94,7 +110,7 @@ EXPECTED = {
     "operations:facility":                  (LOGIN, 404  , 200  , 200  , 200  , 404),
     "operations:inspect":                   (LOGIN, 404  , 403  , 403  , 200  , 404),
     "operations:inspection":                (LOGIN, 404  , 200  , 200  , 200  , 404),
-    "operations:overdue":                   (LOGIN, 200  , 200  , 200  , 200  , 200),
+    "operations:overdue":                   (LOGIN, 403  , 200  , 200  , 200  , 200),
     "operations:photo":                     (LOGIN, 404  , 200  , 200  , 200  , 404),
     "operations:record_sample":             (LOGIN, 404  , 200  , 200  , 200  , 404),
     "operations:sample":                    (LOGIN, 404  , 200  , 200  , 200  , 404),
@@ -103,7 +119,7 @@ EXPECTED = {
     "operations:work_order":                (LOGIN, 404  , 200  , 200  , 200  , 404),
     "operations:work_order_new":            (LOGIN, 404  , 200  , 200  , 200  , 404),
     "operations:work_order_step":           (LOGIN, 405  , 405  , 405  , 405  , 405),
-    "operations:work_orders":               (LOGIN, 200  , 200  , 200  , 200  , 200),
+    "operations:work_orders":               (LOGIN, 403  , 200  , 200  , 200  , 200),
     "scan:facility":                        (200  , 200  , 200  , 200  , 200  , 200),
     "scan:job":                             (LOGIN, 404  , 404  , 200  , 404  , 404),
     "scan:job_download":                    (LOGIN, 404  , 404  , 404  , 404  , 404),
@@ -272,6 +288,14 @@ def url_for(key: str, o: dict) -> str:
         "operations:work_order": {"pk": o["work_order"].pk},
         "operations:work_order_step": {"pk": o["work_order"].pk, "action": "start"},
         "open311:service": {"code": "overflow", "fmt": "json"},
+        "assessment:card": {"org_id": o["facility"].contractor_id},
+        "assessment:evidence": {"org_id": o["facility"].contractor_id, "item": "compliance"},
+        "dashboard:actions": {"name": "overdue_inspections"},
+        "dashboard:evidence": {"figure": "operating", "part": "all"},
+        "dashboard:export_actions": {"name": "overdue_inspections"},
+        "dashboard:export_evidence": {"figure": "operating", "part": "all"},
+        "dashboard:report_pdf": {"period": f"{timezone.localdate():%Y-%m}"},
+        "dashboard:report_xlsx": {"period": f"{timezone.localdate():%Y-%m}"},
     }
     route = discovered_patterns()[key]
     if key in by_key:
@@ -313,12 +337,14 @@ def test_each_persona_gets_the_expected_status(world, objects, client_for):
     assert not problems, "\n".join(problems)
 
 
-def test_stranger_lets_in_pages_show_no_one_elses_work(objects, client_for):
-    """The work-order and overdue lists answer 200 to a user with no organisation (the matrix
-    says so); they must be empty for them, not a leak."""
+def test_user_without_organisation_is_refused_the_work_lists(objects, client_for):
+    """The work-order and overdue lists are for bureau and contractor staff: a logged-in user
+    with no organisation gets 403 with a message and sees none of the work; the operator does."""
     client = client_for("stranger")
     for name in ("operations:work_orders", "operations:overdue"):
-        body = client.get(reverse(name)).content.decode()
+        response = client.get(reverse(name))
+        body = response.content.decode()
+        assert response.status_code == 403
         assert objects["work_order"].description not in body
         assert objects["facility"].name not in body
     assert objects["work_order"].description in (

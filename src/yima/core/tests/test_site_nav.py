@@ -8,11 +8,13 @@ import pytest
 from yima.conftest import screenshot
 
 MENU = {
+    "数据看板": "/dashboard/",
     "台账": "/ledger/",
     "群众反映": "/cases/",
     "巡检计划": "/ops/overdue/",
     "工单": "/ops/workorders/",
     "打印标识牌": "/labels/",
+    "运维考核": "/assessment/",
 }
 
 
@@ -53,6 +55,8 @@ def test_no_menu_for_the_public_or_accounts_without_an_organisation(client_for, 
         ("/ops/overdue/", "巡检计划"),
         ("/ops/workorders/", "工单"),
         ("/labels/", "打印标识牌"),
+        ("/dashboard/", "数据看板"),
+        ("/assessment/", "运维考核"),
     ],
 )
 def test_the_page_one_is_on_is_marked_and_linked_once(client_for, world, url, current):
@@ -72,8 +76,8 @@ def test_the_scan_page_marks_no_menu_entry(client_for, world):
 def test_the_menu_reads_in_english_too(client_for, world):
     client = client_for("operator")
     html = client.get("/ledger/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert list(menu_of(html)) == ["Ledger", "Reports", "Inspection schedule", "Work orders",
-                                   "Print signs"]  # fmt: skip
+    assert list(menu_of(html)) == ["Dashboard", "Ledger", "Reports", "Inspection schedule",
+                                   "Work orders", "Print signs", "Assessment"]  # fmt: skip
 
 
 @pytest.mark.browser

@@ -1,6 +1,8 @@
 """The offline flow in Chromium: the field pages work without signal, submissions wait on the
 phone with their client id, and each is recorded exactly once when the network returns."""
 
+import time
+
 import pytest
 
 from yima.conftest import screenshot
@@ -23,9 +25,19 @@ def reference_data(transactional_db):
 READY = "document.documentElement.dataset.offlineReady === '1'"
 
 
+def _wait_until(page, expression: str, timeout: float = 15) -> None:
+    """Poll `expression` with page.evaluate: Playwright's wait_for_function evaluates a string
+    with eval() in the page, which yima's Content-Security-Policy (script-src 'self') refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(50)
+
+
 def _open(page, url):
     page.goto(url)
-    page.wait_for_function(READY)
+    _wait_until(page, READY)
 
 
 def test_inspection_and_sample_queued_offline_are_sent_once_when_back_online(page_for, world):
@@ -90,7 +102,7 @@ def test_a_submission_whose_answer_was_lost_is_recorded_once(page_for, world):
     page.evaluate(LOSE_FIRST_ANSWER)
     page.click("form[data-offline] button[type=submit]")
     page.wait_for_selector("[data-outbox][data-count='1']")
-    page.wait_for_function("window.lostAnswers === 1")
+    _wait_until(page, "window.lostAnswers === 1")
     assert Inspection.objects.count() == 1  # recorded, but the phone still holds it
 
     page.evaluate("window.dispatchEvent(new Event('online'))")  # the retry

@@ -7,7 +7,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
+from yima.accounts.scope import scope_for
 from yima.facilities import selectors as facility_selectors
 from yima.facilities.codes import CodeError, parse_code
 from yima.facilities.models import Facility
@@ -35,6 +37,16 @@ def staff_view(view):
             return render(request, "operations/forbidden.html", {"message": str(exc)}, status=403)
 
     return wrapper
+
+
+NOT_STAFF = "These pages are for regulators and O&M contractors."
+
+
+def require_organisation(request) -> None:
+    """Lists of everyone's work are for members of a bureau or contractor: a logged-in user
+    without one gets 403, like the ledger and the case list, not an empty page."""
+    if not scope_for(request.user).is_staff_member:
+        raise PermissionDenied(_(NOT_STAFF))
 
 
 def facility_or_404(request, code: str) -> Facility:

@@ -64,6 +64,7 @@ def inspect(request, code):
                     latitude=data["latitude"],
                     longitude=data["longitude"],
                     accuracy_m=data["accuracy_m"],
+                    flow_m3d=data["flow_m3d"],
                     photos=data["photos"],
                     open_work_order=data["open_work_order"],
                     work_order_priority=data["work_order_priority"],

@@ -8,13 +8,14 @@ from django.utils.translation import gettext as _
 from yima.accounts.scope import scope_for
 from yima.operations import selectors
 from yima.operations.choices import ScheduleState
-from yima.operations.views.common import staff_view
+from yima.operations.views.common import require_organisation, staff_view
 
 STATES = [ScheduleState.OVERDUE, ScheduleState.DUE_SOON]
 
 
 @staff_view
 def overdue(request):
+    require_organisation(request)
     scope = scope_for(request.user)
     state = request.GET.get("state") or ScheduleState.OVERDUE
     if state not in STATES:

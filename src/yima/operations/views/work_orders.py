@@ -24,7 +24,12 @@ from yima.operations.forms import (
     WorkOrderReopenForm,
 )
 from yima.operations.models import WorkOrder
-from yima.operations.views.common import add_service_errors, facility_or_404, staff_view
+from yima.operations.views.common import (
+    add_service_errors,
+    facility_or_404,
+    require_organisation,
+    staff_view,
+)
 
 STATE_FILTERS = ["active", *WorkOrderState.values, "all"]
 
@@ -54,6 +59,8 @@ def available_steps(user, order: WorkOrder) -> list[str]:
 
 @staff_view
 def work_order_list(request):
+    require_organisation(request)
+    require_organisation(request)
     state = request.GET.get("state") or "active"
     if state not in STATE_FILTERS:
         state = "active"

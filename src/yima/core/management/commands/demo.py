@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from yima.accounts.models import User
+from yima.core import demo_activity
 from yima.facilities import demo
 from yima.facilities.models import Facility
 
@@ -70,6 +71,13 @@ class Command(BaseCommand):
             default=demo.DEFAULT_FACILITIES,
             help="facilities to generate into an empty database (default 514, the Nanchang case)",
         )
+        parser.add_argument(
+            "--years",
+            type=float,
+            default=demo_activity.DEFAULT_YEARS,
+            help="years of inspections, samples, repairs and public reports to generate up to "
+            "today (default 1; 0 for none)",
+        )
         parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="random seed")
         parser.add_argument("--host", default="127.0.0.1", help="address to serve on")
         parser.add_argument("--port", type=int, default=8000, help="port to serve on")
@@ -119,11 +127,34 @@ class Command(BaseCommand):
                     "seconds": result.seconds,
                 }
             )
+            demo.demo_users_ensure()  # the contractors' logins do some of the field work
+            if options["years"] > 0:
+                self._activity(options["years"], options["seed"])
         self._print_logins(demo.demo_users_ensure())  # now the organisations exist to join
 
         if options["no_serve"]:
             return
         self._serve(options["host"], options["port"], options["workers"])
+
+    def _activity(self, years: float, seed: int) -> None:
+        self.stdout.write(
+            _("Generating %(years)s year(s) of inspections, samples, repairs and reports...")
+            % {"years": f"{years:g}"}
+        )
+        result = demo_activity.generate_activity(years=years, seed=seed)
+        self.stdout.write(
+            _(
+                "Generated %(inspections)s inspections, %(samples)s water samples, "
+                "%(work_orders)s work orders and %(cases)s public reports (%(seconds).1f s)."
+            )
+            % {
+                "inspections": result.inspections,
+                "samples": result.samples,
+                "work_orders": result.work_orders,
+                "cases": result.cases,
+                "seconds": result.seconds,
+            }
+        )
 
     def _print_logins(self, users) -> None:
         rows = [[_("Username"), _("Password"), _("Organisation"), _("Can see"), _("Role")]]

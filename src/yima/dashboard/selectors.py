@@ -1,0 +1,1029 @@
+"""Reads for the regulator's dashboard: the figures of a scope and period, their breakdown by
+region, the monthly trend, the "needs action" lists, the map and the records behind a figure.
+
+Definitions (docs/concepts.md, "Dashboard figures"):
+
+- scope: `Facility.objects.visible_to(user)`, optionally limited to one region (and to one
+  contractor); cases: visible cases of those facilities, or without a facility but in the region;
+- period: [start, end) in local time; `as_of` = min(end, now);
+- 正常运行率 operating: in-service facilities whose latest inspection at or before as_of found
+  them running normally and finished at most one policy interval before as_of / in-service;
+- 出水达标率 compliance: compliant samples / assessed samples taken in the period (samples that
+  cannot be assessed are counted apart);
+- 巡检及时率 inspections_on_time: on-time dues / dues with due time in [start, as_of) (the chain
+  of summary.py: stored dues plus the missed dues after the latest inspection, counted live);
+- 负荷率 load: sum of the facilities' average daily flow read in the period / sum of those
+  facilities' design capacities;
+- 按时办结率, 满意率: yima.cases.selectors.on_time_rate / satisfaction_rate.
+
+Breakdown and trend group in the database (GROUP BY a region key or a month), so they cost the
+same few queries however many regions, facilities or months there are.
+"""
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Substr, TruncMonth
+from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from yima.accounts.scope import scope_for
+from yima.cases.choices import CaseAction, CaseState
+from yima.cases.models import Case, CaseEvent
+from yima.cases.selectors import Rate, on_time_rate, overdue_q, satisfaction_rate
+from yima.dashboard.models import FacilityState, InspectionDue
+from yima.dashboard.summary import outstanding_count, outstanding_dues
+from yima.facilities.choices import Status
+from yima.facilities.models import Facility
+from yima.operations.choices import Compliance, Outcome
+from yima.operations.models import Inspection, WaterSample
+from yima.operations.selectors import schedule_annotate
+from yima.regions.choices import Level
+from yima.regions.models import Region
+
+__all__ = [
+    "ActionLists",
+    "BreakdownRow",
+    "Figures",
+    "LoadRate",
+    "Period",
+    "Rate",
+    "TrendPoint",
+    "action_lists",
+    "dashboard_breakdown",
+    "dashboard_figures",
+    "dashboard_scope",
+    "dashboard_trend",
+    "evidence",
+    "map_points",
+    "outstanding_inspection_dues",
+]
+
+DAY = Value(timedelta(days=1), output_field=DurationField())
+
+
+# --- Periods ---------------------------------------------------------------------------------
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime(day.year, day.month, day.day))
+
+
+def _month_start(year: int, month: int) -> date:
+    while month > 12:
+        year, month = year + 1, month - 12
+    while month < 1:
+        year, month = year - 1, month + 12
+    return date(year, month, 1)
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_QUARTER = re.compile(r"(\d{4})-[Qq]([1-4])")
+_YEAR = re.compile(r"(\d{4})")
+_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})")
+_YEARS = (1980, 2100)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A stretch of time the figures cover: [start, end) in local time (Asia/Shanghai)."""
+
+    start: datetime
+    end: datetime
+    kind: str  # "month" | "quarter" | "year" | "range"
+    key: str  # "2026-11" | "2026-Q4" | "2026" | "2026-01-05..2026-02-01"
+    label: str  # translated when made, e.g. "2026年11月"
+
+    @classmethod
+    def for_month(cls, year: int, month: int) -> "Period":
+        first = _month_start(year, month)
+        return cls(
+            start=_midnight(first),
+            end=_midnight(_month_start(first.year, first.month + 1)),
+            kind="month",
+            key=f"{first.year:04d}-{first.month:02d}",
+            label=formats.date_format(first, "YEAR_MONTH_FORMAT"),
+        )
+
+    @classmethod
+    def for_quarter(cls, year: int, quarter: int) -> "Period":
+        first = _month_start(year, 3 * (quarter - 1) + 1)
+        return cls(
+            start=_midnight(first),
+            end=_midnight(_month_start(first.year, first.month + 3)),
+            kind="quarter",
+            key=f"{year:04d}-Q{quarter}",
+            label=_("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": year},
+        )
+
+    @classmethod
+    def for_year(cls, year: int) -> "Period":
+        return cls(
+            start=_midnight(date(year, 1, 1)),
+            end=_midnight(date(year + 1, 1, 1)),
+            kind="year",
+            key=f"{year:04d}",
+            label=pgettext("period label", "%(year)s") % {"year": year},
+        )
+
+    @classmethod
+    def for_range(cls, first: date, last: date) -> "Period":
+        """From the first day to the last day, both included."""
+        return cls(
+            start=_midnight(first),
+            end=_midnight(last + timedelta(days=1)),
+            kind="range",
+            key=f"{first.isoformat()}..{last.isoformat()}",
+            label=_("%(start)s to %(end)s")
+            % {
+                "start": formats.date_format(first, "DATE_FORMAT"),
+                "end": formats.date_format(last, "DATE_FORMAT"),
+            },
+        )
+
+    @classmethod
+    def parse(cls, value: str | None, *, now: datetime | None = None) -> "Period":
+        """ "2026-11" (a month), "2026-Q4", "2026", or "2026-01-05..2026-02-01" (days
+        included); empty: the current month. ValueError with a message otherwise."""
+        if value is None or not value.strip():
+            local = timezone.localtime(now or timezone.now())
+            return cls.for_month(local.year, local.month)
+        value = value.strip()
+        try:
+            if m := _RANGE.fullmatch(value):
+                first, last = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+                if last < first:
+                    raise ValueError(_("The period ends before it starts."))
+                _check_year(first.year)
+                _check_year(last.year)
+                return cls.for_range(first, last)
+            if m := _MONTH.fullmatch(value):
+                year, month = int(m[1]), int(m[2])
+                if not 1 <= month <= 12:
+                    raise ValueError(_("There is no month %(month)s.") % {"month": month})
+                _check_year(year)
+                return cls.for_month(year, month)
+            if m := _QUARTER.fullmatch(value):
+                _check_year(int(m[1]))
+                return cls.for_quarter(int(m[1]), int(m[2]))
+            if m := _YEAR.fullmatch(value):
+                _check_year(int(m[1]))
+                return cls.for_year(int(m[1]))
+        except ValueError as error:
+            raise ValueError(
+                _("Not a valid period: %(value)s (%(problem)s).")
+                % {"value": value, "problem": error}
+            ) from None
+        raise ValueError(
+            _(
+                "Not a valid period: %(value)s. Use a month (2026-11), a quarter (2026-Q4), "
+                "a year (2026) or two days (2026-01-05..2026-02-01)."
+            )
+            % {"value": value}
+        )
+
+    def months(self) -> list["Period"]:
+        """The calendar months this period covers, in order."""
+        first = timezone.localtime(self.start).date().replace(day=1)
+        last = timezone.localtime(self.end - timedelta(microseconds=1)).date()
+        result = []
+        month = first
+        while month <= last:
+            result.append(Period.for_month(month.year, month.month))
+            month = _month_start(month.year, month.month + 1)
+        return result
+
+    def previous(self) -> "Period":
+        """The period of the same kind just before this one."""
+        first = timezone.localtime(self.start).date()
+        if self.kind == "month":
+            return Period.for_month(first.year, first.month - 1)
+        if self.kind == "quarter":
+            quarter = (first.month - 1) // 3 + 1
+            return (
+                Period.for_quarter(first.year - 1, 4)
+                if quarter == 1
+                else Period.for_quarter(first.year, quarter - 1)
+            )
+        if self.kind == "year":
+            return Period.for_year(first.year - 1)
+        days = (timezone.localtime(self.end).date() - first).days
+        return Period.for_range(first - timedelta(days=days), first - timedelta(days=1))
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def _check_year(year: int) -> None:
+    if not _YEARS[0] <= year <= _YEARS[1]:
+        raise ValueError(
+            _("The year must lie between %(first)s and %(last)s.")
+            % {"first": _YEARS[0], "last": _YEARS[1]}
+        )
+
+
+# --- Result types ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadRate:
+    flow_m3d: Decimal  # sum of the facilities' average daily flow
+    capacity_m3d: Decimal  # sum of those facilities' design capacity
+    facilities: int  # facilities with at least one reading
+
+    @property
+    def ratio(self) -> float | None:
+        return float(self.flow_m3d / self.capacity_m3d) if self.capacity_m3d else None
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.ratio is None else round(self.ratio * 100, 1)
+
+
+@dataclass(frozen=True)
+class Figures:
+    facilities: int
+    towns: int
+    villages: int
+    in_service: int
+    operating: Rate
+    compliance: Rate
+    samples_unassessed: int
+    inspections_on_time: Rate
+    load: LoadRate | None
+    resolution_on_time: Rate
+    satisfaction: Rate
+    reports_opened: int
+    reports_resolved: int
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    region: Region | None  # the child region (None at the facility level)
+    facility: Facility | None  # set at the lowest level (a village's facilities)
+    figures: Figures
+
+    @property
+    def name(self) -> str:
+        return str(self.region.name if self.region is not None else self.facility.name)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period: Period  # one month
+    inspections_due: int
+    inspections_on_time: int
+    inspections_done: int
+    reports_opened: int
+    reports_resolved: int
+    samples: int
+    samples_compliant: int
+    samples_assessed: int = 0  # compliant + non-compliant: the compliance rate's denominator
+
+
+@dataclass(frozen=True)
+class ActionLists:
+    overdue_inspections: QuerySet  # Facility, annotated due_at, last_inspected_at
+    overdue_reports: QuerySet  # Case
+    abnormal: QuerySet  # Facility, annotated abnormal_since
+    samples_over_limit: QuerySet  # WaterSample: the latest sample of its facility, non-compliant
+
+
+@dataclass(frozen=True)
+class OutstandingDue:
+    """A missed due after a facility's latest inspection (not stored; see summary.py)."""
+
+    facility: Facility
+    due_at: datetime
+
+
+# --- Scope -----------------------------------------------------------------------------------
+
+
+def _region_q(region: Region | None, prefix: str = "") -> Q:
+    """Facilities inside `region` (fields prefixed with `prefix`, e.g. "facility__")."""
+    if region is None:
+        return Q()
+    level = region.level
+    if level in (Level.COUNTY, Level.TOWN, Level.VILLAGE):
+        return Q(**{f"{prefix}{level}": region})
+    return Q(**{f"{prefix}county__code__startswith": region.prefix})
+
+
+def _normalise_code(code: str) -> str:
+    code = code.strip()
+    if code.isdigit() and len(code) in (2, 4, 6, 9):
+        return code.ljust(12, "0")
+    return code
+
+
+def dashboard_scope(*, user, region_code: str | None) -> Region | None:
+    """The region to show (None: everything the user can see). Http404 when the code is
+    unknown or the user can see no facility in it. Accepts a 12-digit code or the significant
+    digits (e.g. "360121")."""
+    if not region_code:
+        return _home_region(user)
+    region = Region.objects.filter(code=_normalise_code(region_code)).first()
+    if region is None:
+        raise Http404("No such region.")
+    if not Facility.objects.visible_to(user).filter(_region_q(region)).exists():
+        raise Http404("No facility of this region is visible to you.")
+    return region
+
+
+def _home_region(user) -> Region | None:
+    """Where a user's dashboard starts: a county (or town) bureau's own region, so its first
+    table lists its towns rather than one row for itself; None (all they can see) otherwise."""
+    scope = scope_for(user)
+    if scope.is_admin or scope.contractor_ids or len(scope.region_prefixes) != 1:
+        return None
+    prefix = scope.region_prefixes[0]
+    if len(prefix) < 6:  # a province or city bureau starts with its counties
+        return None
+    return Region.objects.filter(code=prefix.ljust(12, "0")).first()
+
+
+@dataclass(frozen=True)
+class _Scope:
+    base: QuerySet  # visible facilities in the region (any contractor)
+    facilities: QuerySet  # ... held by the contractor, if one is given
+    cases: QuerySet
+    contractor: object
+
+
+def _scope(user, region: Region | None, contractor=None) -> _Scope:
+    base = Facility.objects.visible_to(user).filter(_region_q(region))
+    facilities = base if contractor is None else base.filter(contractor=contractor)
+    cases = Case.objects.visible_to(user)
+    without_facility = Q(facility__isnull=True)
+    if region is not None:
+        without_facility &= Q(region__code__startswith=region.prefix)
+    if contractor is not None:
+        without_facility &= Q(assignee=contractor)
+    cases = cases.filter(Q(facility__in=facilities.values("pk")) | without_facility)
+    return _Scope(base=base, facilities=facilities, cases=cases, contractor=contractor)
+
+
+# --- Grouping --------------------------------------------------------------------------------
+#
+# A "level" says what rows are wanted: None (one total), "county", "town", "village" (the
+# facility's region of that level) or "facility". Every figure is computed by one grouped query
+# per level; the total is the same query without GROUP BY.
+
+_FACILITY_KEY = {
+    "county": "county_id",
+    "town": "town_id",
+    "village": "village_id",
+    "facility": "pk",
+}
+_CASE_PREFIX = {"county": 6, "town": 9, "village": 12}
+
+
+def _key_field(level: str | None, through: str = "") -> str | None:
+    if level is None:
+        return None
+    field = _FACILITY_KEY[level]
+    if through:
+        return f"{through}__id" if field == "pk" else f"{through}__{field}"
+    return field
+
+
+def _group(qs: QuerySet, key: str | None, **aggregates) -> dict:
+    """{key value: {aggregate: value}}; key None: one group, keyed None."""
+    if key is None:
+        return {None: qs.order_by().aggregate(**aggregates)}
+    rows = qs.order_by().values(key).annotate(**aggregates)
+    return {row[key]: row for row in rows}
+
+
+def _as_of(period: Period, now: datetime) -> datetime:
+    return min(period.end, now)
+
+
+def _operating_q(period: Period, now: datetime) -> tuple[dict, Q]:
+    """(aliases, filter) selecting in-service facilities running normally at as_of."""
+    as_of = _as_of(period, now)
+    # (A plain IntegerField: SQLite refuses to multiply a PositiveSmallIntegerField by a duration.)
+    days = ExpressionWrapper(F("state__interval_days"), output_field=IntegerField())
+    interval = ExpressionWrapper(days * DAY, output_field=DurationField())
+    if period.end >= now:
+        # The latest inspection is the one on the facility's summary row.
+        aliases = {
+            "ok_until": ExpressionWrapper(
+                F("state__last_inspected_at") + interval, output_field=DateTimeField()
+            )
+        }
+        return aliases, Q(state__last_outcome=Outcome.NORMAL, ok_until__gte=as_of)
+    latest = Inspection.objects.filter(facility=OuterRef("pk"), finished_at__lte=as_of).order_by(
+        "-finished_at", "-pk"
+    )
+    aliases = {
+        "then_at": Subquery(latest.values("finished_at")[:1]),
+        "then_outcome": Subquery(latest.values("outcome")[:1]),
+    }
+    aliases["ok_until"] = ExpressionWrapper(F("then_at") + interval, output_field=DateTimeField())
+    return aliases, Q(then_outcome=Outcome.NORMAL, ok_until__gte=as_of)
+
+
+def _facility_figures(scope: _Scope, period: Period, level, now) -> dict:
+    """Coverage, operating, compliance, dues, load: {key: partial dict}."""
+    as_of = _as_of(period, now)
+    out: dict = defaultdict(Counter)
+    key = _key_field(level)
+
+    live = ~Q(status=Status.DECOMMISSIONED)
+    for k, row in _group(
+        scope.facilities,
+        key,
+        facilities=Count("pk", filter=live),
+        towns=Count("town", filter=live, distinct=True),
+        villages=Count("village", filter=live, distinct=True),
+        in_service=Count("pk", filter=Q(status=Status.IN_SERVICE)),
+        any=Count("pk"),
+    ).items():
+        if row["any"] or key is None:
+            for name in ("facilities", "towns", "villages", "in_service"):
+                out[k][name] += row[name]
+            out[k]["_seen"] += row["any"]
+
+    aliases, ok = _operating_q(period, now)
+    operating = scope.facilities.filter(status=Status.IN_SERVICE).alias(**aliases).filter(ok)
+    for k, row in _group(operating, key, n=Count("pk")).items():
+        out[k]["operating"] += row["n"]
+
+    samples = WaterSample.objects.filter(
+        facility__in=scope.facilities.values("pk"),
+        sampled_at__gte=period.start,
+        sampled_at__lt=period.end,
+    )
+    for k, row in _group(
+        samples,
+        _key_field(level, "facility"),
+        compliant=Count("pk", filter=Q(compliance=Compliance.COMPLIANT)),
+        non_compliant=Count("pk", filter=Q(compliance=Compliance.NON_COMPLIANT)),
+        unknown=Count("pk", filter=Q(compliance=Compliance.UNKNOWN)),
+    ).items():
+        for name in ("compliant", "non_compliant", "unknown"):
+            out[k][name] += row[name]
+
+    dues = InspectionDue.objects.filter(
+        facility__in=scope.base.values("pk"), due_at__gte=period.start, due_at__lt=as_of
+    )
+    if scope.contractor is not None:
+        dues = dues.filter(contractor=scope.contractor)
+    for k, row in _group(
+        dues,
+        _key_field(level, "facility"),
+        due=Count("pk"),
+        on_time=Count("pk", filter=Q(on_time=True)),
+    ).items():
+        out[k]["due"] += row["due"]
+        out[k]["on_time"] += row["on_time"]
+
+    state_key = _key_field(level, "facility") or "facility_id"
+    for k, next_due, interval in FacilityState.objects.filter(
+        facility__in=scope.facilities.values("pk"), next_due_at__lt=as_of
+    ).values_list(state_key, "next_due_at", "interval_days"):
+        out[k if key else None]["due"] += outstanding_count(next_due, interval, period.start, as_of)
+
+    readings = Inspection.objects.filter(
+        facility__in=scope.facilities.values("pk"),
+        finished_at__gte=period.start,
+        finished_at__lt=as_of,
+        flow_m3d__isnull=False,
+    )
+    group_fields = ["facility_id", "facility__capacity_m3d"]
+    if key is not None and key != "pk":
+        group_fields.append(_key_field(level, "facility"))
+    for row in readings.order_by().values(*group_fields).annotate(flow=Avg("flow_m3d")):
+        k = None if key is None else row[group_fields[-1]] if key != "pk" else row["facility_id"]
+        load = out[k]
+        load["flow"] = load.get("flow", Decimal(0)) + Decimal(row["flow"]).quantize(
+            Decimal("0.0001")
+        )
+        load["capacity"] = load.get("capacity", Decimal(0)) + row["facility__capacity_m3d"]
+        load["load_facilities"] += 1
+    return out
+
+
+def _case_key(level: str | None, row: dict, prefixes: dict[str, int]):
+    if level is None:
+        return None
+    if level == "facility":
+        return row["facility_id"]
+    if row["k_facility"] is not None:
+        return row["k_facility"]
+    return prefixes.get(row["k_prefix"])
+
+
+def _case_group(qs: QuerySet, level: str | None, prefixes: dict, **aggregates) -> dict:
+    """Cases grouped by the facility's region, or (cases without a facility) by the prefix of
+    their own region's code."""
+    if level is None:
+        return {None: qs.order_by().aggregate(**aggregates)}
+    if level == "facility":
+        fields = ["facility_id"]
+        qs = qs.filter(facility__isnull=False)
+    else:
+        qs = qs.annotate(
+            k_facility=F(f"facility__{_FACILITY_KEY[level]}"),
+            k_prefix=Substr("region__code", 1, _CASE_PREFIX[level]),
+        )
+        fields = ["k_facility", "k_prefix"]
+    out: dict = defaultdict(Counter)
+    for row in qs.order_by().values(*fields).annotate(**aggregates):
+        k = _case_key(level, row, prefixes)
+        if k is None:
+            continue
+        for name in aggregates:
+            out[k][name] += row[name]
+    return out
+
+
+def _case_figures(scope: _Scope, period: Period, level, now, prefixes) -> dict:
+    """按时办结率, 满意率 and report counts, grouped the same way (the rules of
+    yima.cases.selectors.on_time_rate / satisfaction_rate)."""
+    cases = scope.cases.public()
+    counted = ~Q(state=CaseState.REJECTED)
+    in_period = Q(resolve_due_at__gte=period.start, resolve_due_at__lt=period.end)
+    due = counted & in_period & (Q(resolve_due_at__lt=now) | Q(concluded_at__isnull=False))
+    on_time = due & Q(concluded_at__isnull=False, concluded_at__lte=F("resolve_due_at"))
+    out = _case_group(
+        cases,
+        level,
+        prefixes,
+        due=Count("pk", filter=due),
+        on_time=Count("pk", filter=on_time),
+        opened=Count("pk", filter=Q(submitted_at__gte=period.start, submitted_at__lt=period.end)),
+        resolved=Count(
+            "pk",
+            filter=counted & Q(concluded_at__gte=period.start, concluded_at__lt=period.end),
+        ),
+    )
+    out = defaultdict(Counter, {k: Counter(v) for k, v in out.items()})
+    evaluations = CaseEvent.objects.filter(
+        action=CaseAction.EVALUATE,
+        case__in=cases.values("pk"),
+        at__gte=period.start,
+        at__lt=period.end,
+    )
+    if level is None:
+        row = evaluations.aggregate(all=Count("pk"), good=Count("pk", filter=Q(rating__gte=4)))
+        out[None]["evaluations"] += row["all"]
+        out[None]["good"] += row["good"]
+    else:
+        if level == "facility":
+            evaluations = evaluations.annotate(facility_id=F("case__facility_id"))
+            fields = ["facility_id"]
+        else:
+            evaluations = evaluations.annotate(
+                k_facility=F(f"case__facility__{_FACILITY_KEY[level]}"),
+                k_prefix=Substr("case__region__code", 1, _CASE_PREFIX[level]),
+            )
+            fields = ["k_facility", "k_prefix"]
+        for row in (
+            evaluations.order_by()
+            .values(*fields)
+            .annotate(all=Count("pk"), good=Count("pk", filter=Q(rating__gte=4)))
+        ):
+            k = _case_key(level, row, prefixes)
+            if k is not None:
+                out[k]["evaluations"] += row["all"]
+                out[k]["good"] += row["good"]
+    return out
+
+
+def _make_figures(f: Counter, c: Counter, *, cases_total: tuple[Rate, Rate] | None = None):
+    load = None
+    if f.get("load_facilities"):
+        load = LoadRate(
+            flow_m3d=f["flow"], capacity_m3d=f["capacity"], facilities=f["load_facilities"]
+        )
+    resolution, satisfaction = cases_total or (
+        Rate(c["on_time"], c["due"]),
+        Rate(c["good"], c["evaluations"]),
+    )
+    return Figures(
+        facilities=f["facilities"],
+        towns=f["towns"],
+        villages=f["villages"],
+        in_service=f["in_service"],
+        operating=Rate(f["operating"], f["in_service"]),
+        compliance=Rate(f["compliant"], f["compliant"] + f["non_compliant"]),
+        samples_unassessed=f["unknown"],
+        inspections_on_time=Rate(f["on_time"], f["due"]),
+        load=load,
+        resolution_on_time=resolution,
+        satisfaction=satisfaction,
+        reports_opened=c["opened"],
+        reports_resolved=c["resolved"],
+    )
+
+
+# --- The figures -----------------------------------------------------------------------------
+
+
+def dashboard_figures(
+    *, user, region: Region | None, period: Period, now: datetime | None = None, contractor=None
+) -> Figures:
+    """The figures of everything `user` sees in `region` (and of `contractor`) for `period`."""
+    now = now or timezone.now()
+    scope = _scope(user, region, contractor)
+    f = _facility_figures(scope, period, None, now)[None]
+    c = _case_figures(scope, period, None, now, {})[None]
+    cases_total = (
+        on_time_rate(cases=scope.cases, start=period.start, end=period.end, now=now),
+        satisfaction_rate(cases=scope.cases, start=period.start, end=period.end),
+    )
+    return _make_figures(f, c, cases_total=cases_total)
+
+
+def _child_level(region: Region | None) -> str:
+    if region is None or region.level in (Level.PROVINCE, Level.CITY):
+        return "county"
+    return {Level.COUNTY: "town", Level.TOWN: "village", Level.VILLAGE: "facility"}[region.level]
+
+
+def dashboard_breakdown(
+    *, user, region: Region | None, period: Period, now: datetime | None = None, contractor=None
+) -> list[BreakdownRow]:
+    """One row per child of `region` (counties, towns, villages, or a village's facilities)
+    holding facilities in scope, each with its Figures, ordered by code. A fixed number of
+    queries (one per figure, plus one for the rows' regions or facilities)."""
+    now = now or timezone.now()
+    scope = _scope(user, region, contractor)
+    level = _child_level(region)
+    facility_part = _facility_figures(scope, period, level, now)
+    keys = [k for k, v in facility_part.items() if k is not None and v.get("_seen")]
+    if level == "facility":
+        objects = list(Facility.objects.filter(pk__in=keys).order_by("code"))
+        prefixes: dict[str, int] = {}
+    else:
+        objects = list(Region.objects.filter(pk__in=keys).order_by("code"))
+        prefixes = {r.code[: _CASE_PREFIX[level]]: r.pk for r in objects}
+    case_part = _case_figures(scope, period, level, now, prefixes)
+    return [
+        BreakdownRow(
+            region=None if level == "facility" else obj,
+            facility=obj if level == "facility" else None,
+            figures=_make_figures(facility_part[obj.pk], case_part.get(obj.pk, Counter())),
+        )
+        for obj in objects
+    ]
+
+
+def _month_key(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def _by_month(qs: QuerySet, field: str, **aggregates) -> dict[str, dict]:
+    month = TruncMonth(field, tzinfo=timezone.get_current_timezone())
+    rows = qs.order_by().annotate(m=month).values("m").annotate(**aggregates)
+    return {_month_key(row["m"]): row for row in rows}
+
+
+def dashboard_trend(
+    *,
+    user,
+    region: Region | None,
+    period: Period,
+    months: int = 12,
+    now: datetime | None = None,
+    contractor=None,
+) -> list[TrendPoint]:
+    """The `months` calendar months ending with the period's last month, oldest first
+    (six grouped queries whatever the number of months)."""
+    now = now or timezone.now()
+    last = period.months()[-1]
+    last_day = timezone.localtime(last.start).date()
+    series = [
+        Period.for_month(last_day.year, last_day.month - back) for back in range(months - 1, -1, -1)
+    ]
+    start, end = series[0].start, series[-1].end
+    as_of = min(end, now)
+    scope = _scope(user, region, contractor)
+    facility_ids = scope.facilities.values("pk")
+
+    dues = InspectionDue.objects.filter(
+        facility__in=scope.base.values("pk"), due_at__gte=start, due_at__lt=as_of
+    )
+    if contractor is not None:
+        dues = dues.filter(contractor=contractor)
+    due_rows = _by_month(
+        dues, "due_at", due=Count("pk"), on_time=Count("pk", filter=Q(on_time=True))
+    )
+    live: Counter = Counter()
+    for next_due, interval in FacilityState.objects.filter(
+        facility__in=facility_ids, next_due_at__lt=as_of
+    ).values_list("next_due_at", "interval_days"):
+        for at in outstanding_dues(next_due, interval, start, as_of):
+            live[_month_key(at)] += 1
+    inspections = Inspection.objects.filter(
+        facility__in=scope.base.values("pk"), finished_at__gte=start, finished_at__lt=end
+    )
+    if contractor is not None:
+        inspections = inspections.filter(contractor=contractor)
+    done = _by_month(inspections, "finished_at", n=Count("pk"))
+    cases = scope.cases.public()
+    opened = _by_month(
+        cases.filter(submitted_at__gte=start, submitted_at__lt=end), "submitted_at", n=Count("pk")
+    )
+    resolved = _by_month(
+        cases.exclude(state=CaseState.REJECTED).filter(
+            concluded_at__gte=start, concluded_at__lt=end
+        ),
+        "concluded_at",
+        n=Count("pk"),
+    )
+    samples = _by_month(
+        WaterSample.objects.filter(
+            facility__in=facility_ids, sampled_at__gte=start, sampled_at__lt=end
+        ),
+        "sampled_at",
+        n=Count("pk"),
+        compliant=Count("pk", filter=Q(compliance=Compliance.COMPLIANT)),
+        assessed=Count("pk", filter=~Q(compliance=Compliance.UNKNOWN)),
+    )
+    empty: dict = {}
+    return [
+        TrendPoint(
+            period=month,
+            inspections_due=due_rows.get(month.key, empty).get("due", 0) + live[month.key],
+            inspections_on_time=due_rows.get(month.key, empty).get("on_time", 0),
+            inspections_done=done.get(month.key, empty).get("n", 0),
+            reports_opened=opened.get(month.key, empty).get("n", 0),
+            reports_resolved=resolved.get(month.key, empty).get("n", 0),
+            samples=samples.get(month.key, empty).get("n", 0),
+            samples_compliant=samples.get(month.key, empty).get("compliant", 0),
+            samples_assessed=samples.get(month.key, empty).get("assessed", 0),
+        )
+        for month in series
+    ]
+
+
+# --- What needs action today -----------------------------------------------------------------
+
+
+def action_lists(
+    *, user, region: Region | None, now: datetime | None = None, contractor=None
+) -> ActionLists:
+    """Overdue inspections (most overdue first), overdue reports, facilities abnormal for more
+    than YIMA_DASHBOARD_ABNORMAL_DAYS, and facilities whose latest sample exceeds the limits."""
+    now = now or timezone.now()
+    scope = _scope(user, region, contractor)
+    overdue = (
+        schedule_annotate(scope.facilities)
+        .filter(due_at__lt=now)
+        .select_related("county", "town", "village", "contractor")
+        .order_by("due_at", "code")
+    )
+    reports = (
+        scope.cases.filter(overdue_q(now))
+        .select_related("case_type", "facility", "region", "assignee")
+        .order_by("resolve_due_at", "pk")
+    )
+    abnormal_before = now - timedelta(days=settings.YIMA_DASHBOARD_ABNORMAL_DAYS)
+    abnormal = (
+        scope.facilities.filter(
+            status=Status.IN_SERVICE,
+            state__last_outcome=Outcome.ABNORMAL,
+            state__abnormal_since__lt=abnormal_before,
+        )
+        .annotate(abnormal_since=F("state__abnormal_since"))
+        .select_related("county", "town", "village", "contractor")
+        .order_by("abnormal_since", "code")
+    )
+    samples = (
+        WaterSample.objects.filter(
+            facility__in=scope.facilities.filter(
+                state__last_compliance=Compliance.NON_COMPLIANT
+            ).values("pk"),
+            compliance=Compliance.NON_COMPLIANT,
+            sampled_at=F("facility__state__last_sampled_at"),
+        )
+        .select_related("facility", "facility__town", "facility__contractor")
+        .order_by("-sampled_at", "-pk")
+    )
+    return ActionLists(
+        overdue_inspections=overdue,
+        overdue_reports=reports,
+        abnormal=abnormal,
+        samples_over_limit=samples,
+    )
+
+
+# --- The map ---------------------------------------------------------------------------------
+
+
+def map_points(
+    *, user, region: Region | None, now: datetime | None = None, contractor=None
+) -> list[dict]:
+    """The facilities with a position: {"code", "name", "lat", "lon", "state"}.
+
+    state: "inactive" (not in service), else "abnormal" (latest inspection abnormal), else
+    "overdue" (current due passed), else "normal" (latest inspection normal), else "unknown"
+    (never inspected, not yet due). One query.
+    """
+    now = now or timezone.now()
+    scope = _scope(user, region, contractor)
+    rows = (
+        scope.facilities.exclude(latitude__isnull=True)
+        .exclude(longitude__isnull=True)
+        .order_by("code")
+        .values_list(
+            "code",
+            "name",
+            "latitude",
+            "longitude",
+            "status",
+            "state__last_outcome",
+            "state__next_due_at",
+        )
+    )
+    points = []
+    for code, name, lat, lon, status, outcome, next_due in rows:
+        if status != Status.IN_SERVICE:
+            state = "inactive"
+        elif outcome == Outcome.ABNORMAL:
+            state = "abnormal"
+        elif next_due is not None and next_due < now:
+            state = "overdue"
+        elif outcome == Outcome.NORMAL:
+            state = "normal"
+        else:
+            state = "unknown"
+        points.append(
+            {"code": code, "name": name, "lat": float(lat), "lon": float(lon), "state": state}
+        )
+    return points
+
+
+# --- What lies behind a figure ---------------------------------------------------------------
+
+FIGURES = (
+    "facilities",
+    "in_service",
+    "operating",
+    "compliance",
+    "inspections_on_time",
+    "load",
+    "resolution_on_time",
+    "satisfaction",
+)
+PARTS = ("all", "met", "unmet")
+
+
+def evidence(
+    *,
+    user,
+    region: Region | None,
+    period: Period,
+    figure: str,
+    part: str,
+    now: datetime | None = None,
+    contractor=None,
+) -> QuerySet:
+    """The records behind a figure: its denominator ("all"), numerator ("met") or the
+    difference ("unmet"). Facilities for facilities/in_service/operating, WaterSamples for
+    compliance ("unassessed" too), InspectionDues for inspections_on_time (stored dues only:
+    add `outstanding_inspection_dues` for the missed dues after a facility's latest
+    inspection), Inspections with a flow reading for load, Cases for resolution_on_time,
+    CaseEvents (evaluations) for satisfaction. ValueError for an unknown figure or part."""
+    if figure not in FIGURES:
+        raise ValueError(f"Unknown figure: {figure}")
+    if part not in PARTS and not (figure == "compliance" and part == "unassessed"):
+        raise ValueError(f"Unknown part: {part}")
+    now = now or timezone.now()
+    as_of = _as_of(period, now)
+    scope = _scope(user, region, contractor)
+    facilities = scope.facilities.select_related("county", "town", "village", "contractor")
+    none = facilities.none()
+
+    if figure in ("facilities", "in_service", "operating"):
+        covered = facilities.exclude(status=Status.DECOMMISSIONED)
+        if figure == "facilities":
+            return {"all": covered, "met": covered, "unmet": none}[part]
+        in_service = covered.filter(status=Status.IN_SERVICE)
+        if figure == "in_service":
+            met = in_service
+            total = covered
+        else:
+            aliases, ok = _operating_q(period, now)
+            met = in_service.filter(
+                pk__in=scope.facilities.alias(**aliases).filter(ok).values("pk")
+            )
+            total = in_service
+        return {"all": total, "met": met, "unmet": total.exclude(pk__in=met.values("pk"))}[part]
+
+    if figure == "compliance":
+        samples = WaterSample.objects.filter(
+            facility__in=scope.facilities.values("pk"),
+            sampled_at__gte=period.start,
+            sampled_at__lt=period.end,
+        ).select_related("facility", "facility__town")
+        return {
+            "all": samples.exclude(compliance=Compliance.UNKNOWN),
+            "met": samples.filter(compliance=Compliance.COMPLIANT),
+            "unmet": samples.filter(compliance=Compliance.NON_COMPLIANT),
+            "unassessed": samples.filter(compliance=Compliance.UNKNOWN),
+        }[part].order_by("-sampled_at", "-pk")
+
+    if figure == "inspections_on_time":
+        dues = InspectionDue.objects.filter(
+            facility__in=scope.base.values("pk"), due_at__gte=period.start, due_at__lt=as_of
+        ).select_related("facility", "facility__town", "contractor", "inspection")
+        if contractor is not None:
+            dues = dues.filter(contractor=contractor)
+        dues = dues.order_by("due_at", "facility__code")
+        return {"all": dues, "met": dues.filter(on_time=True), "unmet": dues.filter(on_time=False)}[
+            part
+        ]
+
+    if figure == "load":
+        readings = (
+            Inspection.objects.filter(
+                facility__in=scope.facilities.values("pk"),
+                finished_at__gte=period.start,
+                finished_at__lt=as_of,
+                flow_m3d__isnull=False,
+            )
+            .select_related("facility", "facility__town", "contractor")
+            .order_by("facility__code", "finished_at")
+        )
+        return {"all": readings, "met": readings, "unmet": readings.none()}[part]
+
+    cases = scope.cases.public()
+    if figure == "resolution_on_time":
+        cases = (
+            cases.exclude(state=CaseState.REJECTED)
+            .filter(resolve_due_at__gte=period.start, resolve_due_at__lt=period.end)
+            .filter(Q(resolve_due_at__lt=now) | Q(concluded_at__isnull=False))
+            .select_related("case_type", "facility", "region", "assignee")
+            .order_by("resolve_due_at", "pk")
+        )
+        on_time = Q(concluded_at__isnull=False, concluded_at__lte=F("resolve_due_at"))
+        return {"all": cases, "met": cases.filter(on_time), "unmet": cases.exclude(on_time)}[part]
+
+    events = (
+        CaseEvent.objects.filter(
+            action=CaseAction.EVALUATE,
+            case__in=cases.values("pk"),
+            at__gte=period.start,
+            at__lt=period.end,
+        )
+        .select_related("case", "case__case_type", "case__facility", "case__region")
+        .order_by("-at", "-pk")
+    )
+    return {
+        "all": events,
+        "met": events.filter(rating__gte=4),
+        "unmet": events.filter(rating__lt=4),
+    }[part]
+
+
+def outstanding_inspection_dues(
+    *,
+    user,
+    region: Region | None,
+    period: Period,
+    now: datetime | None = None,
+    contractor=None,
+) -> list[OutstandingDue]:
+    """The missed dues in the period that no table holds (after each facility's latest
+    inspection; see summary.py), oldest first: with evidence("inspections_on_time", "unmet")
+    they are every missed due behind 巡检及时率. Two queries."""
+    now = now or timezone.now()
+    as_of = _as_of(period, now)
+    scope = _scope(user, region, contractor)
+    states = FacilityState.objects.filter(
+        facility__in=scope.facilities.values("pk"), next_due_at__lt=as_of
+    ).select_related("facility", "facility__town", "facility__contractor")
+    result = [
+        OutstandingDue(facility=state.facility, due_at=at)
+        for state in states
+        for at in outstanding_dues(state.next_due_at, state.interval_days, period.start, as_of)
+    ]
+    return sorted(result, key=lambda due: (due.due_at, due.facility.code))
