@@ -2,10 +2,7 @@
 score, the weights form, the Excel export and publishing. Staff only: visitors go to the login
 page, users without an organisation get 403, a contractor outside the user's scope is 404."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -16,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from yima.accounts.scope import scope_for
+from yima.accounts.decorators import staff_member_required
 from yima.assessment import excel, selectors, services
 from yima.assessment.choices import EvidencePart, ItemKey
 from yima.assessment.forms import PublishForm, WeightsForm
@@ -28,16 +25,7 @@ EVIDENCE_PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def staff_view(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not scope_for(request.user).is_staff_member:
-            raise PermissionDenied(NOT_STAFF)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+staff_view = staff_member_required(NOT_STAFF)
 
 
 def _period(request, now):

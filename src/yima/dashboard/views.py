@@ -8,13 +8,10 @@ Who: members of a bureau or a contractor, each seeing their own scope (a region 
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
@@ -24,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from yima.accounts.scope import scope_for
+from yima.accounts.decorators import staff_member_required
 from yima.dashboard import mapdata, selectors
 from yima.dashboard.selectors import Period
 from yima.facilities.codes import format_code
@@ -177,16 +174,7 @@ MAP_STATES = (
 
 def dashboard_view(view):
     """Staff only: visitors go to the login page, users without an organisation get 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not scope_for(request.user).is_staff_member:
-            raise PermissionDenied(NOT_STAFF)
-        return view(request, *args, **kwargs)
-
-    return require_GET(wrapper)
+    return require_GET(staff_member_required(NOT_STAFF)(view))
 
 
 def _period(request, now: datetime) -> Period:

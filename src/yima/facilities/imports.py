@@ -28,6 +28,7 @@ from django.utils.translation import gettext_noop
 from yima.accounts.choices import OrganisationKind
 from yima.accounts.models import Organisation
 from yima.accounts.scope import Scope, scope_for
+from yima.core.db import reserve_ids
 from yima.facilities import excel
 from yima.facilities.choices import STATUS_TRANSITIONS, Grade, Process, Standard, Status
 from yima.facilities.codes import compose_many, format_code
@@ -942,7 +943,7 @@ def _write(plan: _Plan, *, actor, reason: str, progress: Progress) -> None:
         )
         for start in range(0, len(creates), CHUNK):
             chunk = [{**defaults, **fields} for fields in creates[start : start + CHUNK]]
-            ids = _new_ids(len(chunk))
+            ids = reserve_ids(Facility, len(chunk))
             for values, pk in zip(chunk, ids, strict=True):
                 values["id"] = pk
             insert.run([insert_values(values) for values in chunk], convert=False)
@@ -1027,28 +1028,6 @@ def _counters_advance(
         county_code__in={c for c, _y in counts}, year__in={y for _c, y in counts}
     ).values_list("county_code", "year", "last_serial")
     return {(c, y): last for c, y, last in rows if (c, y) in counts}
-
-
-def _new_ids(count: int) -> list[int]:
-    """Ids for `count` new facilities, taken before inserting them (so history and status
-    rows need no query to find them). PostgreSQL: from the id sequence. SQLite: after the
-    largest ever issued; the write lock is ours since the transaction began (IMMEDIATE)."""
-    table = Facility._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        quoted = connection.ops.quote_name(table)
-        cursor.execute(
-            f"SELECT max(coalesce((SELECT max(id) FROM {quoted}), 0), "
-            "coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
-            [table],
-        )
-        (last,) = cursor.fetchone()
-    return list(range(last + 1, last + 1 + count))
 
 
 @contextmanager
