@@ -58,6 +58,7 @@ from yima.accounts.models import Membership, Organisation, User
 from yima.cases.choices import CaseAction, CaseChannel, CaseState
 from yima.cases.models import Case, CaseEvent, CaseType
 from yima.cases.tracking import ALPHABET, LENGTH
+from yima.core.db import reserve_ids
 from yima.facilities.choices import Status
 from yima.facilities.models import Facility, StatusChange
 from yima.operations import geo, selectors
@@ -415,27 +416,8 @@ class _HistoryRows:
 
 
 def _new_ids(model, count: int) -> list[int]:
-    """Ids for `count` new rows, taken before inserting them (history and children need them).
-    PostgreSQL: from the table's sequence. SQLite: one range after the largest ever issued (the
-    write lock is held by our transaction)."""
-    if count == 0:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        quoted = connection.ops.quote_name(table)
-        cursor.execute(
-            f"SELECT max(coalesce((SELECT max(id) FROM {quoted}), 0), "
-            "coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
-            [table],
-        )
-        (last,) = cursor.fetchone()
-    return list(range(last + 1, last + 1 + count))
+    """Ids for `count` new rows, taken before inserting them (history and children need them)."""
+    return reserve_ids(model, count) if count else []
 
 
 # --- Reference data ---------------------------------------------------------------------------

@@ -733,8 +733,9 @@ def trend_columns() -> list[Column]:
         Column("巡检及时率", 11, rate("inspections_on_time", "inspections_due"), PERCENT),
         Column("完成巡检次数", 12, lambda p: p.inspections_done),
         Column("水样数", 9, lambda p: p.samples),
+        Column("可判定水样", 11, lambda p: p.samples_assessed),
         Column("达标水样", 9, lambda p: p.samples_compliant),
-        Column("达标比例", 10, rate("samples_compliant", "samples"), PERCENT),
+        Column("出水达标率", 11, rate("samples_compliant", "samples_assessed"), PERCENT),
         Column("新增报告", 9, lambda p: p.reports_opened),
         Column("办结报告", 9, lambda p: p.reports_resolved),
     ]

@@ -257,7 +257,7 @@ def _rates(report, numerator: str, denominator: str) -> list[float | None]:
 
 def _line_chart(report, font: str) -> Drawing:
     title = "出水达标率与巡检及时率（%）"
-    compliance = _rates(report, "samples_compliant", "samples")
+    compliance = _rates(report, "samples_compliant", "samples_assessed")
     on_time = _rates(report, "inspections_on_time", "inspections_due")
     if all(value is None for value in compliance + on_time):
         return _empty_drawing(title, font)

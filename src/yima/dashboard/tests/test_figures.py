@@ -273,10 +273,11 @@ def test_trend_counts_each_month(d):
     assert (oct_.inspections_due, oct_.inspections_on_time, oct_.inspections_done) == (9, 1, 1)
     assert (oct_.reports_opened, oct_.reports_resolved) == (2, 0)
     assert (oct_.samples, oct_.samples_compliant) == (1, 0)
-    # November: dues 2/6; inspected F1, F2, F3; C3 filed; C1, C2 resolved; 3 samples, 1 ✓
+    # November: dues 2/6; inspected F1, F2, F3; C3 filed; C1, C2 resolved; 3 samples, 1 ✓,
+    # 1 ✗, 1 that cannot be assessed (the rate is 1/2, as on the compliance tile)
     assert (nov.inspections_due, nov.inspections_on_time, nov.inspections_done) == (6, 2, 3)
     assert (nov.reports_opened, nov.reports_resolved) == (1, 2)
-    assert (nov.samples, nov.samples_compliant) == (3, 1)
+    assert (nov.samples, nov.samples_assessed, nov.samples_compliant) == (3, 2, 1)
 
 
 def test_scope_of_a_region(d):
