@@ -12,11 +12,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from yima.assessment.choices import ItemKey
+from yima.core.i18n import in_language
 
 DEFAULT_PASS_MARK = Decimal("80")
 
@@ -57,15 +57,11 @@ class AssessmentItem(models.Model):
 
     @property
     def label(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return in_language(self.name, self.name_en)
 
     @property
     def explanation(self) -> str:
-        if self.description_en and (get_language() or "").startswith("en"):
-            return self.description_en
-        return self.description
+        return in_language(self.description, self.description_en)
 
 
 class AssessmentSettings(models.Model):

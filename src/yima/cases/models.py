@@ -14,7 +14,6 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -27,6 +26,7 @@ from yima.cases.choices import (
     CaseState,
 )
 from yima.cases.tracking import format_tracking
+from yima.core.i18n import in_language
 from yima.core.storage import StorageAlias
 
 DESCRIPTION_MAX = 4000
@@ -84,15 +84,11 @@ class CaseType(models.Model):
     @property
     def label(self) -> str:
         """The name in the current language (Chinese unless English is chosen and given)."""
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return in_language(self.name, self.name_en)
 
     @property
     def help_text(self) -> str:
-        if self.guidance_en and (get_language() or "").startswith("en"):
-            return self.guidance_en
-        return self.guidance
+        return in_language(self.guidance, self.guidance_en)
 
 
 class CaseQuerySet(models.QuerySet):

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from yima.core.i18n import in_language
 from yima.core.storage import StorageAlias
 from yima.facilities.choices import Grade, Process
 from yima.operations.choices import (
@@ -167,9 +167,7 @@ class ChecklistItem(models.Model):
 
     @property
     def display_label(self) -> str:
-        if self.label_en and (get_language() or "").startswith("en"):
-            return self.label_en
-        return self.label
+        return in_language(self.label, self.label_en)
 
 
 class OpsQuerySet(models.QuerySet):
