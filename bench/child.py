@@ -434,11 +434,20 @@ FLOOR_SQL = {
           AND c.hidden_at IS NULL AND (f.id IS NULL OR f.deleted_at IS NULL)
         GROUP BY GROUPING SETS ((), (1))""",
     # The trend: twelve months, one grouped query per series.
+    # Whole months from the monthly summary (FacilityMonth), the current month from the dues.
     "trend_dues": """
-        SELECT date_trunc('month', d.due_at AT TIME ZONE %(tz)s), count(*),
-               count(*) FILTER (WHERE d.on_time)
-        FROM dashboard_inspectiondue d JOIN facilities_facility f ON f.id = d.facility_id
-        WHERE f.deleted_at IS NULL AND d.due_at >= %(t_start)s AND d.due_at < %(t_as_of)s
+        SELECT m, sum(n), sum(on_time) FROM (
+            SELECT fm.month::timestamp AS m, sum(fm.dues) AS n, sum(fm.dues_on_time) AS on_time
+            FROM dashboard_facilitymonth fm JOIN facilities_facility f ON f.id = fm.facility_id
+            WHERE f.deleted_at IS NULL AND fm.month >= %(t_first_month)s
+              AND fm.month < %(t_cut_month)s
+            GROUP BY 1
+            UNION ALL
+            SELECT date_trunc('month', d.due_at AT TIME ZONE %(tz)s), count(*),
+                   count(*) FILTER (WHERE d.on_time)
+            FROM dashboard_inspectiondue d JOIN facilities_facility f ON f.id = d.facility_id
+            WHERE f.deleted_at IS NULL AND d.due_at >= %(t_cut)s AND d.due_at < %(t_as_of)s
+            GROUP BY 1) x
         GROUP BY 1""",
     "trend_outstanding": """
         SELECT date_trunc('month', g AT TIME ZONE %(tz)s), count(*)
@@ -449,9 +458,10 @@ FLOOR_SQL = {
           AND g >= %(t_start)s
         GROUP BY 1""",
     "trend_done": """
-        SELECT date_trunc('month', i.finished_at AT TIME ZONE %(tz)s), count(*)
-        FROM operations_inspection i JOIN facilities_facility f ON f.id = i.facility_id
-        WHERE f.deleted_at IS NULL AND i.finished_at >= %(t_start)s AND i.finished_at < %(t_end)s
+        SELECT fm.month, sum(fm.inspections)
+        FROM dashboard_facilitymonth fm JOIN facilities_facility f ON f.id = fm.facility_id
+        WHERE f.deleted_at IS NULL AND fm.month >= %(t_first_month)s
+          AND fm.month < %(t_end_month)s
         GROUP BY 1""",
     "trend_opened": """
         SELECT date_trunc('month', c.submitted_at AT TIME ZONE %(tz)s), count(*)
@@ -467,10 +477,12 @@ FLOOR_SQL = {
           AND c.concluded_at >= %(t_start)s AND c.concluded_at < %(t_end)s
         GROUP BY 1""",
     "trend_samples": """
-        SELECT date_trunc('month', w.sampled_at AT TIME ZONE %(tz)s), count(*),
-               count(*) FILTER (WHERE w.compliance = 'compliant')
-        FROM operations_watersample w JOIN facilities_facility f ON f.id = w.facility_id
-        WHERE f.deleted_at IS NULL AND w.sampled_at >= %(t_start)s AND w.sampled_at < %(t_end)s
+        SELECT fm.month,
+               sum(fm.samples_compliant + fm.samples_non_compliant + fm.samples_unknown),
+               sum(fm.samples_compliant)
+        FROM dashboard_facilitymonth fm JOIN facilities_facility f ON f.id = fm.facility_id
+        WHERE f.deleted_at IS NULL AND fm.month >= %(t_first_month)s
+          AND fm.month < %(t_end_month)s
         GROUP BY 1""",
     # The action lists: how many, and the first 20 of each.
     "overdue_inspections": """
@@ -511,7 +523,7 @@ def step_dashboard_floor(now: str) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from yima.dashboard.selectors import Period
+    from yima.dashboard.selectors import Period, _floor_month
 
     at = _now(now)
     period = Period.parse(None, now=at)
@@ -527,6 +539,11 @@ def step_dashboard_floor(now: str) -> dict:
         "t_start": series_start,
         "t_end": last.end,
         "t_as_of": min(last.end, at),
+        # Month boundaries of the trend for FacilityMonth (first day of a local month).
+        "t_first_month": timezone.localtime(series_start).date(),
+        "t_end_month": timezone.localtime(last.end).date(),
+        "t_cut": _floor_month(min(last.end, at)),
+        "t_cut_month": timezone.localtime(_floor_month(min(last.end, at))).date(),
         "abnormal_before": at - timedelta(days=settings.YIMA_DASHBOARD_ABNORMAL_DAYS),
     }
     connection.ensure_connection()

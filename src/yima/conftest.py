@@ -1,8 +1,13 @@
 """Fixtures shared by every app's tests."""
 
+import freezegun
 import pytest
 
 from yima.core.testing import PERSONAS, make_world
+
+# pytest times tests with time.perf_counter from _pytest.timing; a frozen clock there made
+# --durations report the epoch (1.8e9 s) for tests that freeze time in a fixture.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
 
 
 def _is_transactional(request) -> bool:

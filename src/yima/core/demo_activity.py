@@ -1745,12 +1745,12 @@ class _summary_load:
         self.atomic = None
         if not self.on or not apps.is_installed("yima.dashboard"):
             return self
-        from yima.dashboard.models import FacilityState, InspectionDue
+        from yima.dashboard.models import FacilityMonth, FacilityState, InspectionDue
 
         self.atomic = transaction.atomic()
         self.atomic.__enter__()
         self.dropped = _drop_indexes(
-            [InspectionDue, FacilityState], keep="USING btree (facility_id"
+            [InspectionDue, FacilityState, FacilityMonth], keep="USING btree (facility_id"
         )
         return self
 

@@ -125,3 +125,57 @@ class InspectionDue(models.Model):
     def __str__(self) -> str:
         verdict = "on time" if self.on_time else "missed"
         return f"{self.facility_id} @ {self.due_at:%Y-%m-%d %H:%M} {verdict}"
+
+
+class FacilityMonth(models.Model):
+    """One facility's counts for one calendar month (local time), per contractor: what the
+    dashboard's figures and trend add up for whole months instead of reading every due,
+    inspection and sample (100,000 facilities x 12 months is 1.2 million small rows at most,
+    against tens of millions of records).
+
+    Each count is of records credited to `contractor`: stored dues (InspectionDue) to the due's
+    contractor, inspections and their flow readings to the inspection's contractor, samples to
+    the organisation that took them. A facility-wide figure (samples, load) sums every row of
+    the facility; a contractor's figure (dues, inspections) only that contractor's rows. Dues
+    after the latest inspection are not here: they are counted live (FacilityState). Rows with
+    every count zero are not kept.
+    """
+
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        on_delete=models.CASCADE,
+        related_name="months",
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month (local time)."))
+    contractor = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("O&M contractor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    dues = models.PositiveIntegerField(_("dues in the month"), default=0)
+    dues_on_time = models.PositiveIntegerField(_("dues answered on time"), default=0)
+    inspections = models.PositiveIntegerField(_("inspections done in the month"), default=0)
+    samples_compliant = models.PositiveIntegerField(_("compliant samples"), default=0)
+    samples_non_compliant = models.PositiveIntegerField(_("non-compliant samples"), default=0)
+    samples_unknown = models.PositiveIntegerField(_("samples not assessed"), default=0)
+    flow_sum = models.DecimalField(
+        _("sum of daily flow readings (m³/d)"), max_digits=14, decimal_places=2, default=0
+    )
+    flow_count = models.PositiveIntegerField(_("daily flow readings"), default=0)
+
+    class Meta:
+        verbose_name = _("facility month")
+        verbose_name_plural = _("facility months")
+        ordering = ["facility", "month"]
+        # One row per (facility, month, contractor): written only by yima.dashboard.summary,
+        # which replaces a facility's rows as a whole under a lock on the facility row.
+        indexes = [
+            models.Index(fields=["month"], name="facilitymonth_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.month:%Y-%m} ({self.contractor_id})"

@@ -28,7 +28,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
-    Avg,
     Count,
     DateTimeField,
     DurationField,
@@ -39,6 +38,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Substr, TruncMonth
@@ -51,7 +51,7 @@ from yima.accounts.scope import scope_for
 from yima.cases.choices import CaseAction, CaseState
 from yima.cases.models import Case, CaseEvent
 from yima.cases.selectors import Rate, on_time_rate, overdue_q, satisfaction_rate
-from yima.dashboard.models import FacilityState, InspectionDue
+from yima.dashboard.models import FacilityMonth, FacilityState, InspectionDue
 from yima.dashboard.summary import outstanding_count, outstanding_dues
 from yima.facilities.choices import Status
 from yima.facilities.models import Facility
@@ -445,11 +445,64 @@ def _operating_q(period: Period, now: datetime) -> tuple[dict, Q]:
     return aliases, Q(then_outcome=Outcome.NORMAL, ok_until__gte=as_of)
 
 
+# --- Whole months from FacilityMonth, the rest from the records ------------------------------
+#
+# A figure over [lo, hi) adds FacilityMonth rows for the whole local months inside it and counts
+# the records of the partial months at either end (a day range, the current month up to now).
+# `test_summary_months_give_the_figures_of_the_records` checks both ways give the same figures.
+
+
+def _floor_month(at: datetime) -> datetime:
+    local = timezone.localtime(at)
+    return _midnight(local.date().replace(day=1))
+
+
+@dataclass(frozen=True)
+class _Split:
+    months: tuple[date, date] | None  # [first, end) of the whole months (FacilityMonth.month)
+    pieces: tuple[tuple[datetime, datetime], ...]  # the rest, read from the records
+
+    def q(self, field: str) -> Q:
+        """The pieces as a filter on a datetime field (empty pieces: nothing)."""
+        q = Q(pk__in=[])
+        for lo, hi in self.pieces:
+            q |= Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+        return q
+
+    def month_q(self) -> Q:
+        if self.months is None:
+            return Q(pk__in=[])
+        return Q(month__gte=self.months[0], month__lt=self.months[1])
+
+
+def _split(lo: datetime, hi: datetime, *, whole_months: bool = True) -> _Split:
+    """[lo, hi) as whole local months plus the partial pieces at its ends. `whole_months`
+    False: everything from the records (what the equality test compares against)."""
+    if hi <= lo:
+        return _Split(None, ())
+    first = lo if _floor_month(lo) == lo else _floor_month(_floor_month(lo) + timedelta(days=32))
+    last = _floor_month(hi)
+    if not whole_months or first >= last:
+        return _Split(None, ((lo, hi),))
+    pieces = tuple(p for p in ((lo, first), (last, hi)) if p[0] < p[1])
+    local = timezone.localtime
+    return _Split((local(first).date(), local(last).date()), pieces)
+
+
+WHOLE_MONTHS = True  # False: every figure from the records (tests compare the two)
+
+
 def _facility_figures(scope: _Scope, period: Period, level, now) -> dict:
     """Coverage, operating, compliance, dues, load: {key: partial dict}."""
     as_of = _as_of(period, now)
     out: dict = defaultdict(Counter)
     key = _key_field(level)
+    by_facility = _key_field(level, "facility")
+    contractor = scope.contractor
+    credited = Q() if contractor is None else Q(contractor=contractor)  # dues, inspections
+    held = Q() if contractor is None else Q(facility__contractor=contractor)  # samples, load
+    samples_split = _split(period.start, period.end, whole_months=WHOLE_MONTHS)
+    dues_split = _split(period.start, as_of, whole_months=WHOLE_MONTHS)
 
     live = ~Q(status=Status.DECOMMISSIONED)
     for k, row in _group(
@@ -471,34 +524,51 @@ def _facility_figures(scope: _Scope, period: Period, level, now) -> dict:
     for k, row in _group(operating, key, n=Count("pk")).items():
         out[k]["operating"] += row["n"]
 
-    samples = WaterSample.objects.filter(
-        facility__in=scope.facilities.values("pk"),
-        sampled_at__gte=period.start,
-        sampled_at__lt=period.end,
-    )
-    for k, row in _group(
-        samples,
-        _key_field(level, "facility"),
-        compliant=Count("pk", filter=Q(compliance=Compliance.COMPLIANT)),
-        non_compliant=Count("pk", filter=Q(compliance=Compliance.NON_COMPLIANT)),
-        unknown=Count("pk", filter=Q(compliance=Compliance.UNKNOWN)),
-    ).items():
-        for name in ("compliant", "non_compliant", "unknown"):
-            out[k][name] += row[name]
+    if samples_split.months or dues_split.months:
+        in_samples = held & samples_split.month_q()
+        in_dues = credited & dues_split.month_q()
+        months = FacilityMonth.objects.filter(
+            (samples_split.month_q() | dues_split.month_q()),
+            facility__in=scope.base.values("pk"),
+        )
+        for k, row in _group(
+            months,
+            by_facility,
+            compliant=Sum("samples_compliant", filter=in_samples),
+            non_compliant=Sum("samples_non_compliant", filter=in_samples),
+            unknown=Sum("samples_unknown", filter=in_samples),
+            due=Sum("dues", filter=in_dues),
+            on_time=Sum("dues_on_time", filter=in_dues),
+        ).items():
+            for name in ("compliant", "non_compliant", "unknown", "due", "on_time"):
+                out[k][name] += row[name] or 0
 
-    dues = InspectionDue.objects.filter(
-        facility__in=scope.base.values("pk"), due_at__gte=period.start, due_at__lt=as_of
-    )
-    if scope.contractor is not None:
-        dues = dues.filter(contractor=scope.contractor)
-    for k, row in _group(
-        dues,
-        _key_field(level, "facility"),
-        due=Count("pk"),
-        on_time=Count("pk", filter=Q(on_time=True)),
-    ).items():
-        out[k]["due"] += row["due"]
-        out[k]["on_time"] += row["on_time"]
+    if samples_split.pieces:
+        samples = WaterSample.objects.filter(
+            samples_split.q("sampled_at"), facility__in=scope.facilities.values("pk")
+        )
+        for k, row in _group(
+            samples,
+            by_facility,
+            compliant=Count("pk", filter=Q(compliance=Compliance.COMPLIANT)),
+            non_compliant=Count("pk", filter=Q(compliance=Compliance.NON_COMPLIANT)),
+            unknown=Count("pk", filter=Q(compliance=Compliance.UNKNOWN)),
+        ).items():
+            for name in ("compliant", "non_compliant", "unknown"):
+                out[k][name] += row[name]
+
+    if dues_split.pieces:
+        dues = InspectionDue.objects.filter(
+            dues_split.q("due_at"), credited, facility__in=scope.base.values("pk")
+        )
+        for k, row in _group(
+            dues,
+            by_facility,
+            due=Count("pk"),
+            on_time=Count("pk", filter=Q(on_time=True)),
+        ).items():
+            out[k]["due"] += row["due"]
+            out[k]["on_time"] += row["on_time"]
 
     state_key = _key_field(level, "facility") or "facility_id"
     for k, next_due, interval in FacilityState.objects.filter(
@@ -506,22 +576,49 @@ def _facility_figures(scope: _Scope, period: Period, level, now) -> dict:
     ).values_list(state_key, "next_due_at", "interval_days"):
         out[k if key else None]["due"] += outstanding_count(next_due, interval, period.start, as_of)
 
-    readings = Inspection.objects.filter(
-        facility__in=scope.facilities.values("pk"),
-        finished_at__gte=period.start,
-        finished_at__lt=as_of,
-        flow_m3d__isnull=False,
-    )
+    # Load: each facility's average daily flow over the period (its readings' sum / count,
+    # whole months and pieces added up first), then summed with the capacities.
     group_fields = ["facility_id", "facility__capacity_m3d"]
     if key is not None and key != "pk":
-        group_fields.append(_key_field(level, "facility"))
-    for row in readings.order_by().values(*group_fields).annotate(flow=Avg("flow_m3d")):
-        k = None if key is None else row[group_fields[-1]] if key != "pk" else row["facility_id"]
-        load = out[k]
-        load["flow"] = load.get("flow", Decimal(0)) + Decimal(row["flow"]).quantize(
-            Decimal("0.0001")
+        group_fields.append(by_facility)
+    flows: dict[int, list] = {}
+
+    def add_flows(rows) -> None:
+        for row in rows:
+            k = row[group_fields[-1]] if key not in (None, "pk") else row["facility_id"]
+            k = None if key is None else k
+            found = flows.setdefault(
+                row["facility_id"], [k, row["facility__capacity_m3d"], Decimal(0), 0]
+            )
+            found[2] += Decimal(row["flow"])
+            found[3] += row["readings"]
+
+    if dues_split.months:
+        add_flows(
+            FacilityMonth.objects.filter(
+                dues_split.month_q(),
+                facility__in=scope.facilities.values("pk"),
+                flow_count__gt=0,
+            )
+            .order_by()
+            .values(*group_fields)
+            .annotate(flow=Sum("flow_sum"), readings=Sum("flow_count"))
         )
-        load["capacity"] = load.get("capacity", Decimal(0)) + row["facility__capacity_m3d"]
+    if dues_split.pieces:
+        add_flows(
+            Inspection.objects.filter(
+                dues_split.q("finished_at"),
+                facility__in=scope.facilities.values("pk"),
+                flow_m3d__isnull=False,
+            )
+            .order_by()
+            .values(*group_fields)
+            .annotate(flow=Sum("flow_m3d"), readings=Count("flow_m3d"))
+        )
+    for k, capacity, flow, readings in flows.values():
+        load = out[k]
+        load["flow"] = load.get("flow", Decimal(0)) + (flow / readings).quantize(Decimal("0.0001"))
+        load["capacity"] = load.get("capacity", Decimal(0)) + capacity
         load["load_facilities"] += 1
     return out
 
@@ -726,27 +823,69 @@ def dashboard_trend(
     as_of = min(end, now)
     scope = _scope(user, region, contractor)
     facility_ids = scope.facilities.values("pk")
+    credited = Q() if contractor is None else Q(contractor=contractor)  # dues, inspections
+    held = Q() if contractor is None else Q(facility__contractor=contractor)  # samples
+    dues_split = _split(start, as_of, whole_months=WHOLE_MONTHS)
+    done_split = _split(start, end, whole_months=WHOLE_MONTHS)
 
-    dues = InspectionDue.objects.filter(
-        facility__in=scope.base.values("pk"), due_at__gte=start, due_at__lt=as_of
-    )
-    if contractor is not None:
-        dues = dues.filter(contractor=contractor)
-    due_rows = _by_month(
-        dues, "due_at", due=Count("pk"), on_time=Count("pk", filter=Q(on_time=True))
-    )
+    due_rows: dict[str, Counter] = defaultdict(Counter)
+    done: dict[str, Counter] = defaultdict(Counter)
+    samples: dict[str, Counter] = defaultdict(Counter)
+    if done_split.months:
+        in_dues = credited & dues_split.month_q()
+        rows = (
+            FacilityMonth.objects.filter(done_split.month_q(), facility__in=scope.base.values("pk"))
+            .order_by()
+            .values("month")
+            .annotate(
+                due=Sum("dues", filter=in_dues),
+                on_time=Sum("dues_on_time", filter=in_dues),
+                n=Sum("inspections", filter=credited),
+                samples=Sum(
+                    F("samples_compliant") + F("samples_non_compliant") + F("samples_unknown"),
+                    filter=held,
+                ),
+                compliant=Sum("samples_compliant", filter=held),
+                non_compliant=Sum("samples_non_compliant", filter=held),
+            )
+        )
+        for row in rows:
+            month = f"{row['month'].year:04d}-{row['month'].month:02d}"
+            due_rows[month].update(due=row["due"] or 0, on_time=row["on_time"] or 0)
+            done[month]["n"] += row["n"] or 0
+            samples[month].update(
+                n=row["samples"] or 0,
+                compliant=row["compliant"] or 0,
+                assessed=(row["compliant"] or 0) + (row["non_compliant"] or 0),
+            )
+    if dues_split.pieces:
+        dues = InspectionDue.objects.filter(
+            dues_split.q("due_at"), credited, facility__in=scope.base.values("pk")
+        )
+        for month, row in _by_month(
+            dues, "due_at", due=Count("pk"), on_time=Count("pk", filter=Q(on_time=True))
+        ).items():
+            due_rows[month].update(due=row["due"], on_time=row["on_time"])
     live: Counter = Counter()
     for next_due, interval in FacilityState.objects.filter(
         facility__in=facility_ids, next_due_at__lt=as_of
     ).values_list("next_due_at", "interval_days"):
         for at in outstanding_dues(next_due, interval, start, as_of):
             live[_month_key(at)] += 1
-    inspections = Inspection.objects.filter(
-        facility__in=scope.base.values("pk"), finished_at__gte=start, finished_at__lt=end
-    )
-    if contractor is not None:
-        inspections = inspections.filter(contractor=contractor)
-    done = _by_month(inspections, "finished_at", n=Count("pk"))
+    if done_split.pieces:
+        inspections = Inspection.objects.filter(
+            done_split.q("finished_at"), credited, facility__in=scope.base.values("pk")
+        )
+        for month, row in _by_month(inspections, "finished_at", n=Count("pk")).items():
+            done[month]["n"] += row["n"]
+        for month, row in _by_month(
+            WaterSample.objects.filter(done_split.q("sampled_at"), facility__in=facility_ids),
+            "sampled_at",
+            n=Count("pk"),
+            compliant=Count("pk", filter=Q(compliance=Compliance.COMPLIANT)),
+            assessed=Count("pk", filter=~Q(compliance=Compliance.UNKNOWN)),
+        ).items():
+            samples[month].update(n=row["n"], compliant=row["compliant"], assessed=row["assessed"])
     cases = scope.cases.public()
     opened = _by_month(
         cases.filter(submitted_at__gte=start, submitted_at__lt=end), "submitted_at", n=Count("pk")
@@ -758,27 +897,18 @@ def dashboard_trend(
         "concluded_at",
         n=Count("pk"),
     )
-    samples = _by_month(
-        WaterSample.objects.filter(
-            facility__in=facility_ids, sampled_at__gte=start, sampled_at__lt=end
-        ),
-        "sampled_at",
-        n=Count("pk"),
-        compliant=Count("pk", filter=Q(compliance=Compliance.COMPLIANT)),
-        assessed=Count("pk", filter=~Q(compliance=Compliance.UNKNOWN)),
-    )
     empty: dict = {}
     return [
         TrendPoint(
             period=month,
-            inspections_due=due_rows.get(month.key, empty).get("due", 0) + live[month.key],
-            inspections_on_time=due_rows.get(month.key, empty).get("on_time", 0),
-            inspections_done=done.get(month.key, empty).get("n", 0),
+            inspections_due=due_rows[month.key]["due"] + live[month.key],
+            inspections_on_time=due_rows[month.key]["on_time"],
+            inspections_done=done[month.key]["n"],
             reports_opened=opened.get(month.key, empty).get("n", 0),
             reports_resolved=resolved.get(month.key, empty).get("n", 0),
-            samples=samples.get(month.key, empty).get("n", 0),
-            samples_compliant=samples.get(month.key, empty).get("compliant", 0),
-            samples_assessed=samples.get(month.key, empty).get("assessed", 0),
+            samples=samples[month.key]["n"],
+            samples_compliant=samples[month.key]["compliant"],
+            samples_assessed=samples[month.key]["assessed"],
         )
         for month in series
     ]

@@ -1,4 +1,4 @@
-"""Writes to the dashboard's summary tables (FacilityState, InspectionDue).
+"""Writes to the dashboard's summary tables (FacilityState, InspectionDue, FacilityMonth).
 
 Services call `summary_refresh_facility` after their transaction commits (inspections, samples,
 registration, status changes, ledger edits, deletion); imports, policy changes, the demo
@@ -28,7 +28,8 @@ ledger's history); an answered due to the contractor that did the inspection.
 import bisect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
 
@@ -36,7 +37,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from yima.dashboard.models import FacilityState, InspectionDue
+from yima.dashboard.models import FacilityMonth, FacilityState, InspectionDue
 from yima.facilities.choices import Status
 from yima.facilities.models import Facility, StatusChange
 from yima.operations.choices import Outcome
@@ -53,6 +54,7 @@ Due = tuple  # (due_at, inspection_id | None, on_time, contractor_id | None)
 class Computed:
     state: FacilityState | None  # None: the facility is deleted, nothing is kept
     dues: list[Due]
+    months: list[tuple] = ()  # FacilityMonth rows, tuples in _MONTH_COLUMNS[1:] order
 
 
 # --- The chain (pure functions) --------------------------------------------------------------
@@ -162,7 +164,63 @@ def outstanding_dues(
     return [next_due_at + (first + k) * step for k in range(count)]
 
 
-# --- Reading one batch -----------------------------------------------------------------------
+# --- Monthly counts (FacilityMonth) ----------------------------------------------------------
+
+_MONTH_COLUMNS = (
+    "facility_id",
+    "month",
+    "contractor_id",
+    "dues",
+    "dues_on_time",
+    "inspections",
+    "samples_compliant",
+    "samples_non_compliant",
+    "samples_unknown",
+    "flow_sum",
+    "flow_count",
+)
+_COMPLIANCE_SLOT = {"compliant": 3, "non_compliant": 4, "unknown": 5}
+
+
+def month_of(at: datetime) -> date:
+    """The first day of `at`'s calendar month in local time (what FacilityMonth.month holds)."""
+    local = timezone.localtime(at)
+    return date(local.year, local.month, 1)
+
+
+def month_rows(
+    *, dues: Iterable[Due], inspections: Iterable[tuple], samples: Iterable[tuple]
+) -> list[tuple]:
+    """One facility's FacilityMonth rows: (month, contractor_id, dues, dues_on_time,
+    inspections, compliant, non_compliant, unknown, flow_sum, flow_count), sorted.
+
+    `inspections`: (finished_at, contractor_id, flow_m3d | None); `samples`: (sampled_at,
+    compliance, organisation_id)."""
+    counts: dict[tuple, list] = {}
+
+    def row(at: datetime, contractor_id) -> list:
+        key = (month_of(at), contractor_id)
+        found = counts.get(key)
+        if found is None:
+            found = counts[key] = [0, 0, 0, 0, 0, 0, Decimal(0), 0]
+        return found
+
+    for due_at, _inspection_id, on_time, contractor_id in dues:
+        r = row(due_at, contractor_id)
+        r[0] += 1
+        r[1] += bool(on_time)
+    for finished_at, contractor_id, flow in inspections:
+        r = row(finished_at, contractor_id)
+        r[2] += 1
+        if flow is not None:
+            r[6] += flow
+            r[7] += 1
+    for sampled_at, compliance, organisation_id in samples:
+        row(sampled_at, organisation_id)[_COMPLIANCE_SLOT[compliance]] += 1
+    return sorted(
+        ((*key, *values) for key, values in counts.items()),
+        key=lambda r: (r[0], r[1] is not None, r[1] or 0),
+    )
 
 
 def _latest_sample(field: str) -> Subquery:
@@ -222,8 +280,24 @@ def _compute(facility_filter: dict, now: datetime) -> dict[int, Computed]:
             Inspection.objects.filter(**related)
             .order_by("facility_id", "finished_at", "pk")
             .values_list(
-                "facility_id", "finished_at", "pk", "contractor_id", "outcome", "verified_on_site"
+                "facility_id",
+                "finished_at",
+                "pk",
+                "contractor_id",
+                "outcome",
+                "verified_on_site",
+                "flow_m3d",
             )
+            .iterator(chunk_size=20000),
+            key=itemgetter(0),
+        )
+    }
+    samples = {
+        key: [row[1:] for row in rows]
+        for key, rows in groupby(
+            WaterSample.objects.filter(**related)
+            .order_by("facility_id")
+            .values_list("facility_id", "sampled_at", "compliance", "organisation_id")
             .iterator(chunk_size=20000),
             key=itemgetter(0),
         )
@@ -257,12 +331,17 @@ def _compute(facility_filter: dict, now: datetime) -> dict[int, Computed]:
         dues, next_due = chain(
             periods=periods,
             interval_days=interval,
-            inspections=[(at, ipk, who) for at, ipk, who, _outcome, _verified in rows],
+            inspections=[(at, ipk, who) for at, ipk, who, _outcome, _verified, _flow in rows],
             now=now,
             contractor_at=contractor_at,
         )
+        months = month_rows(
+            dues=dues,
+            inspections=[(at, who, flow) for at, _ipk, who, _outcome, _verified, flow in rows],
+            samples=samples.get(pk, ()),
+        )
         abnormal_since = None
-        for at, _ipk, _who, outcome, _verified in rows:
+        for at, _ipk, _who, outcome, _verified, _flow in rows:
             abnormal_since = (abnormal_since or at) if outcome == Outcome.ABNORMAL else None
         last = rows[-1] if rows else None
         state = FacilityState(
@@ -277,7 +356,7 @@ def _compute(facility_filter: dict, now: datetime) -> dict[int, Computed]:
             last_compliance=compliance or "",
             updated_at=now,
         )
-        result[pk] = Computed(state, dues)
+        result[pk] = Computed(state, dues, months)
     return result
 
 
@@ -330,6 +409,39 @@ def _insert_dues(rows: Iterable[tuple]) -> int:
     return len(params)
 
 
+def _insert_months(rows: Iterable[tuple]) -> int:
+    """Insert FacilityMonth rows (tuples in _MONTH_COLUMNS order) as _insert_dues does."""
+    table = connection.ops.quote_name(FacilityMonth._meta.db_table)
+    columns = f"({', '.join(_MONTH_COLUMNS)})"
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} {columns} FROM STDIN") as copy:
+                lines = []
+                for row in rows:
+                    lines.append(
+                        "\t".join(_NULL if value is None else str(value) for value in row) + "\n"
+                    )
+                    if len(lines) == INSERT_BATCH:
+                        copy.write("".join(lines))
+                        count += len(lines)
+                        lines = []
+                if lines:
+                    copy.write("".join(lines))
+                    count += len(lines)
+            return count
+        sql = f"INSERT INTO {table} {columns} VALUES ({', '.join(['%s'] * len(_MONTH_COLUMNS))})"
+        params = [(*row[:9], str(row[9]), row[10]) for row in rows]
+        for i in range(0, len(params), INSERT_BATCH):
+            cursor.executemany(sql, params[i : i + INSERT_BATCH])
+    return len(params)
+
+
+def _write_months(computed: dict[int, Computed]) -> None:
+    FacilityMonth.objects.filter(facility_id__in=list(computed)).delete()
+    _insert_months((pk, *row) for pk, result in sorted(computed.items()) for row in result.months)
+
+
 def _write_states(computed: dict[int, Computed]) -> None:
     FacilityState.objects.filter(facility_id__in=list(computed)).delete()
     FacilityState.objects.bulk_create(
@@ -350,6 +462,7 @@ def summary_refresh_facility(facility_id: int, *, now: datetime | None = None) -
         if computed is None:
             return
         _write_states({facility_id: computed})
+        _write_months({facility_id: computed})
         wanted = {due[0]: due for due in computed.dues}
         stale = []
         for pk, due_at, inspection_id, on_time, contractor_id in InspectionDue.objects.filter(
@@ -378,6 +491,7 @@ def summary_rebuild(
         ids = list(Facility.objects.order_by("pk").values_list("pk", flat=True))
         # Rows of facilities that no longer exist at all go too.
         InspectionDue.objects.exclude(facility_id__in=Facility.objects.values("pk")).delete()
+        FacilityMonth.objects.exclude(facility_id__in=Facility.objects.values("pk")).delete()
     else:
         ids = sorted(set(facility_ids))
     total = len(ids)
@@ -394,6 +508,7 @@ def summary_rebuild(
             computed = _compute(facility_filter, now)
             InspectionDue.objects.filter(facility_id__in=list(computed)).delete()
             _write_states(computed)
+            _write_months(computed)
             _insert_dues((pk, due) for pk, result in computed.items() for due in result.dues)
         done += len(chunk)
         if progress is not None:
@@ -528,6 +643,7 @@ def _refresh_plain(chunk: list[int], now: datetime) -> list[int]:
             part = {key.replace("pk", "facility_id", 1): value for key, value in part.items()}
             InspectionDue.objects.filter(**part).delete()
             FacilityState.objects.filter(**part).delete()
+            FacilityMonth.objects.filter(**part).delete()
         _insert_states(states)
     return others
 

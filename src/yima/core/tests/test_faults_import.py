@@ -15,7 +15,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from yima.core.tests.conftest import ROOT, run_yima, yima_env
+
+# serial: scripts/test runs these alone, after the parallel run (a process killed on a timer).
+pytestmark = pytest.mark.serial
 
 ROWS = 20_000
 PROGRESS = re.compile(r"writing (\d+)/(\d+)")

@@ -34,7 +34,8 @@ TIMEOUT = 30  # seconds a client waits for an answer before counting a hang
 TYPES = ("overflow", "odour", "not_running", "noise", "damaged", "other")
 TRACKING_IN_LOCATION = re.compile(r"^/cases/t/([2-9A-Z]{8})/\?filed=1$")
 
-pytestmark = pytest.mark.postgres
+# serial: scripts/test runs these alone, after the parallel run (they time a recovery).
+pytestmark = [pytest.mark.postgres, pytest.mark.serial]
 
 
 # --- The site under test -------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from freezegun import freeze_time
 
 from yima.core.testing import make_world
-from yima.dashboard.models import FacilityState, InspectionDue
+from yima.dashboard.models import FacilityMonth, FacilityState, InspectionDue
 from yima.dashboard.selectors import Period, Rate, dashboard_figures
 from yima.dashboard.summary import (
     outstanding_count,
@@ -47,6 +47,25 @@ def dues(facility) -> list[tuple]:
         (row.due_at, row.inspection_id, row.on_time)
         for row in InspectionDue.objects.filter(facility=facility).order_by("due_at")
     ]
+
+
+def month_snapshot() -> list[tuple]:
+    return sorted(
+        FacilityMonth.objects.values_list(
+            "facility_id",
+            "month",
+            "contractor_id",
+            "dues",
+            "dues_on_time",
+            "inspections",
+            "samples_compliant",
+            "samples_non_compliant",
+            "samples_unknown",
+            "flow_sum",
+            "flow_count",
+        ),
+        key=lambda row: (row[0], row[1], row[2] or 0),
+    )
 
 
 def test_chain_on_time_late_and_missed_intervals(w):
@@ -246,11 +265,81 @@ def test_rebuild_gives_the_same_rows_as_the_incremental_refreshes(w):
                     "abnormal_since",
                 )
             ),
+            month_snapshot(),
         )
 
     incremental = snapshot()
     assert len(incremental[0]) >= 6
+    assert len(incremental[2]) >= 3  # March, April and May of facility_a at least
     InspectionDue.objects.all().delete()
     FacilityState.objects.all().delete()
+    FacilityMonth.objects.all().delete()
     assert summary_rebuild(now=day(61)) == 2
     assert snapshot() == incremental
+
+
+def test_months_count_dues_inspections_flow_and_samples_per_local_month(w):
+    """facility_a (registered 1 March 10:00, every 14 days), inspected by contractor A on day 3
+    (4 Mar, 10 m³/d), day 20 (21 Mar, 20 m³/d) and day 40 (10 Apr, no reading). The chain:
+    due day 14 (15 Mar) on time; day 17 (18 Mar) missed; day 31 (1 Apr) on time; day 34
+    (4 Apr) missed; day 48 (18 Apr) on time. One sample by contractor A on 31 March at 23:30
+    Beijing time (15:30 UTC): March, not April, though UTC would say the same day."""
+    import uuid
+
+    from django.test import TestCase
+
+    from yima.operations.services import sample_record
+
+    inspect(w, day(3), flow_m3d=Decimal("10"))
+    inspect(w, day(20), flow_m3d=Decimal("20"))
+    inspect(w, day(40))
+    late_evening = datetime(2026, 3, 31, 23, 30, tzinfo=CST)
+    with freeze_time(day(41)), TestCase.captureOnCommitCallbacks(execute=True):
+        sample_record(
+            facility=w.facility_a,
+            actor=w.operator,
+            client_id=uuid.uuid4(),
+            lab="南昌检测中心",
+            sampled_at=late_evening,
+            values={"cod": Decimal("50")},
+        )
+    a = w.contractor_a.pk
+    march, april = datetime(2026, 3, 1).date(), datetime(2026, 4, 1).date()
+    rows = [row for row in month_snapshot() if row[0] == w.facility_a.pk]
+    # facility, month, contractor, dues, on time, inspections, compliant, non-compl., unknown,
+    # flow sum, flow readings (the sample's standard has no limits here: "unknown")
+    assert rows == [
+        (w.facility_a.pk, march, a, 2, 1, 2, 0, 0, 1, Decimal("30.00"), 2),
+        (w.facility_a.pk, april, a, 3, 2, 1, 0, 0, 0, Decimal("0.00"), 0),
+    ]
+
+
+def test_deleted_facility_leaves_no_month_rows(w):
+    from django.test import TestCase
+
+    inspect(w, day(10))
+    assert FacilityMonth.objects.filter(facility=w.facility_a).exists()
+    with freeze_time(day(11)), TestCase.captureOnCommitCallbacks(execute=True):
+        facility_delete(facility=w.facility_a, actor=w.regulator, reason="重复登记")
+    assert not FacilityMonth.objects.filter(facility=w.facility_a).exists()
+
+
+def test_the_migration_fills_the_same_month_rows_as_a_rebuild(w):
+    """Deployments upgrading to FacilityMonth get it filled by migration 0002 from the stored
+    dues, inspections and samples: the same rows summary_rebuild writes."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    inspect(w, day(3), flow_m3d=Decimal("12.5"))
+    inspect(w, day(30), ok=False)
+    inspect(w, day(50), facility=w.facility_b, actor=w.other_operator, flow_m3d=Decimal("7"))
+    summary_rebuild(now=day(61))
+    rebuilt = month_snapshot()
+    assert len(rebuilt) >= 3
+    FacilityMonth.objects.all().delete()
+    migration = import_module("yima.dashboard.migrations.0002_facility_month")
+    migration.fill(apps, SimpleNamespace(connection=connection))  # all fill() uses of it
+    assert month_snapshot() == rebuilt

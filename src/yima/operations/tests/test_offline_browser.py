@@ -35,6 +35,13 @@ def _wait_until(page, expression: str, timeout: float = 15) -> None:
         page.wait_for_timeout(50)
 
 
+def _cached(page, path: str) -> bool:
+    return page.evaluate(
+        "(path) => caches.open('yima-ops-pages-v1').then((c) => c.match(path)).then((r) => !!r)",
+        path,
+    )
+
+
 def _open(page, url):
     page.goto(url)
     _wait_until(page, READY)
@@ -51,7 +58,11 @@ def test_inspection_and_sample_queued_offline_are_sent_once_when_back_online(pag
     inspect_url = f"{base}/ops/f/{f.code}/inspect/"
     sample_url = f"{base}/ops/f/{f.code}/sample/"
     _open(page, sample_url)  # visited once with signal, e.g. at the depot
+    # Kept on the phone even when the new worker claimed the page before ops.js looked (a race
+    # that once left the first page uncached).
+    assert _cached(page, f"/ops/f/{f.code}/sample/")
     _open(page, inspect_url)
+    assert _cached(page, f"/ops/f/{f.code}/inspect/")
     page.wait_for_selector(".geo.found")
     screenshot(page, "ops-inspect")
 

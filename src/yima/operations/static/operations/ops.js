@@ -10,6 +10,8 @@
   const DB_NAME = 'yima-ops';
   const STORE = 'outbox';
   const PAGE_CACHE = 'yima-ops-pages-v1';
+  // The pages sw.js keeps for use without signal (same pattern there).
+  const OFFLINE_PAGE = /^\/ops\/f\/[^/]+\/(inspect\/|sample\/)?$/;
   let syncing = false;
 
   function uuid() {
@@ -215,10 +217,12 @@
     try {
       await navigator.serviceWorker.register('/ops/sw.js', {scope: '/ops/'});
       await navigator.serviceWorker.ready;
-      // The first visit is not yet controlled by the worker: keep this page for offline use.
-      if (!navigator.serviceWorker.controller && 'caches' in window) {
+      // A page loaded before the worker took control (the first visit) is not in the cache:
+      // keep it for offline use. Whether the worker already claimed this page by now is a race,
+      // so ask the cache rather than navigator.serviceWorker.controller.
+      if ('caches' in window && OFFLINE_PAGE.test(location.pathname)) {
         const cache = await caches.open(PAGE_CACHE);
-        await cache.add(location.pathname);
+        if (!(await cache.match(location.pathname))) await cache.add(location.pathname);
       }
       document.querySelectorAll('[data-offline-ready]').forEach((el) => { el.hidden = false; });
       document.documentElement.dataset.offlineReady = '1';

@@ -1,0 +1,97 @@
+"""FacilityMonth gives the dashboard the same figures as the records it summarises: every kind
+of period (whole months, the current month up to now, day ranges across months), every level of
+the breakdown, the trend, with and without a contractor, on a year and a half of generated
+activity."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from yima.accounts.choices import OrganisationKind
+from yima.accounts.models import Organisation
+from yima.core.demo_activity import generate_activity
+from yima.core.testing import make_user
+from yima.dashboard import selectors
+from yima.dashboard.models import FacilityMonth
+from yima.dashboard.selectors import (
+    Period,
+    dashboard_breakdown,
+    dashboard_figures,
+    dashboard_trend,
+)
+from yima.facilities import demo
+from yima.facilities.models import Facility
+
+
+@pytest.fixture(scope="module")
+def activity(django_db_setup, django_db_blocker):
+    """40 facilities with 18 months of activity up to `now`, rolled back afterwards."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        admin = make_user("months-admin", is_superuser=True, is_staff=True)
+        demo.generate(facilities=40, actor=admin)
+        now = timezone.now()
+        generate_activity(years=1.5, seed=11, now=now)
+        yield admin, now
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+def _periods(now) -> dict[str, Period]:
+    local = timezone.localtime(now).date()
+    this_month = Period.for_month(local.year, local.month)
+    return {
+        "this month": this_month,
+        "last month": this_month.previous(),
+        "this quarter": Period.for_quarter(local.year, (local.month - 1) // 3 + 1),
+        "this year": Period.for_year(local.year),
+        "last year": Period.for_year(local.year - 1),
+        "days across months": Period.for_range(
+            local - timedelta(days=75), local - timedelta(days=9)
+        ),
+        "days in one month": Period.for_range(
+            local.replace(day=1) - timedelta(days=20), local.replace(day=1) - timedelta(days=12)
+        ),
+    }
+
+
+def _both(monkeypatch, compute):
+    monkeypatch.setattr(selectors, "WHOLE_MONTHS", True)
+    summarised = compute()
+    monkeypatch.setattr(selectors, "WHOLE_MONTHS", False)
+    recorded = compute()
+    return summarised, recorded
+
+
+@pytest.mark.parametrize("with_contractor", [False, True], ids=["everyone", "one contractor"])
+def test_summary_months_give_the_figures_of_the_records(activity, db, monkeypatch, with_contractor):
+    admin, now = activity
+    assert FacilityMonth.objects.count() > 40 * 12  # the generator's rebuild filled it
+    contractor = None
+    if with_contractor:
+        contractor = (
+            Organisation.objects.filter(kind=OrganisationKind.CONTRACTOR)
+            .annotate(held=Count("facilities"))
+            .order_by("-held", "pk")
+            .first()
+        )
+    county = Facility.objects.order_by("pk").first().county
+    checked = 0
+    for name, period in _periods(now).items():
+        for region in (None, county):
+            kw = {"user": admin, "region": region, "period": period, "now": now}
+            kw["contractor"] = contractor
+            summarised, recorded = _both(monkeypatch, lambda kw=kw: dashboard_figures(**kw))
+            assert summarised == recorded, (name, region)
+            assert recorded.inspections_on_time.denominator > 0 or name == "days in one month"
+            summarised, recorded = _both(monkeypatch, lambda kw=kw: dashboard_breakdown(**kw))
+            assert summarised == recorded, (name, region)
+            summarised, recorded = _both(monkeypatch, lambda kw=kw: dashboard_trend(**kw))
+            assert summarised == recorded, (name, region)
+            assert sum(point.inspections_done for point in recorded) > 0
+            checked += 1
+    assert checked == 14
