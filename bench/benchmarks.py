@@ -511,20 +511,33 @@ def bench_dashboard(ws: Workspace, cfg: Config) -> list[Result]:
     from datetime import UTC, datetime
 
     results, times = [], {}
-    largest = max(cfg.dashboard_sizes)
-    for size in cfg.dashboard_sizes:
+    existing = _existing_databases()
+    sizes = sorted(set(cfg.dashboard_sizes) | set(existing))
+    largest = max(sizes)
+    for size in sizes:
         name = f"dash{size}"
-        url = ws.database(name)
-        made = run_child("demo_activity", ws.env(url), facilities=size, years=cfg.dashboard_years)
-        log(
-            f"{size} facilities, {cfg.dashboard_years:g} year(s): {made['inspections']} "
-            f"inspections, {made['samples']} samples, {made['cases']} reports, "
-            f"{made['rows']} rows in {made['activity_seconds']:.0f} s "
-            f"({made['rows'] / made['activity_seconds']:.0f} rows/s, peak "
-            f"{made['peak_rss_mb']:.0f} MB; timings "
-            + ", ".join(f"{k} {v:.0f} s" for k, v in made["activity_timings"].items())
-            + ")"
-        )
+        if size in existing:
+            url = existing[size]
+            made = run_child("dashboard_existing", ws.env(url))
+            log(
+                f"{size} facilities: existing database ({made['facilities']} facilities, "
+                f"{made['inspections']} inspections, {made['samples']} samples, "
+                f"{made['cases']} reports)"
+            )
+        else:
+            url = ws.database(name)
+            made = run_child(
+                "demo_activity", ws.env(url), facilities=size, years=cfg.dashboard_years
+            )
+            log(
+                f"{size} facilities, {cfg.dashboard_years:g} year(s): {made['inspections']} "
+                f"inspections, {made['samples']} samples, {made['cases']} reports, "
+                f"{made['rows']} rows in {made['activity_seconds']:.0f} s "
+                f"({made['rows'] / made['activity_seconds']:.0f} rows/s, peak "
+                f"{made['peak_rss_mb']:.0f} MB; timings "
+                + ", ".join(f"{k} {v:.0f} s" for k, v in made["activity_timings"].items())
+                + ")"
+            )
         now = datetime.now(UTC).isoformat()
         floors, values = [], []
         for rep in range(cfg.dashboard_reps):
@@ -535,7 +548,8 @@ def bench_dashboard(ws: Workspace, cfg: Config) -> list[Result]:
                 + ", ".join(f"{k} {v:.2f}" for k, v in values[-1]["parts"].items())
                 + f"), floor {floors[-1]['seconds']:.2f} s"
             )
-        ws.drop(name)
+        if size not in existing:
+            ws.drop(name)
         mismatch = [
             f"{key} {values[0]['figures'][key]} vs {floors[0]['figures'][key]}"
             for key in _FIGURES_CHECKED
@@ -561,9 +575,14 @@ def bench_dashboard(ws: Workspace, cfg: Config) -> list[Result]:
                 f"<= {DASHBOARD_TARGET}",
                 ratio <= DASHBOARD_TARGET,
                 "s",
-                f"{size} facilities, {made['inspections']} inspections over "
-                f"{cfg.dashboard_years:g} year(s) (yima.core.demo_activity); city bureau login, "
-                f"current month, cold (fresh process): "
+                f"{size} facilities, {made['inspections']} inspections "
+                + (
+                    "(existing database); "
+                    if size in existing
+                    else f"over {cfg.dashboard_years:g} year(s) (yima.core.demo_activity); "
+                )
+                + "city bureau login, "
+                "current month, cold (fresh process): "
                 + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
                 + (f"; GET /dashboard/ afterwards {page:.2f} s" if page else "")
                 + f"; floor: {len(FLOOR_SQL_NAMES)} hand-written PostgreSQL queries (psycopg, "
@@ -576,6 +595,8 @@ def bench_dashboard(ws: Workspace, cfg: Config) -> list[Result]:
                 ),
             )
         )
+        if size in existing:
+            continue
         results.append(
             Result(
                 f"dashboard.generate{suffix}",
@@ -610,6 +631,17 @@ def bench_dashboard(ws: Workspace, cfg: Config) -> list[Result]:
             )
         )
     return results
+
+
+def _existing_databases() -> dict[int, str]:
+    """YIMA_BENCH_DASHBOARD_DATABASES="100000=postgres://.../yima_big,10000=postgres://...":
+    measure these sizes on databases made beforehand (e.g. by `yima demo --facilities 100000
+    --years 5`), instead of generating them; they are left as they are."""
+    found = {}
+    for part in filter(None, os.environ.get("YIMA_BENCH_DASHBOARD_DATABASES", "").split(",")):
+        size, _, url = part.partition("=")
+        found[int(size.strip())] = url.strip()
+    return found
 
 
 def _size_label(n: int) -> str:

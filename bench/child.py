@@ -277,6 +277,29 @@ def step_demo_activity(facilities: int, years: float, seed: int = 2019) -> dict:
     }
 
 
+def step_dashboard_existing() -> dict:
+    """An existing database (YIMA_BENCH_DASHBOARD_DATABASES, e.g. made by `yima demo
+    --facilities 100000 --years 5`): its counts, and the city bureau's benchmark login."""
+    from yima.accounts.models import Membership, Organisation, User
+    from yima.cases.models import Case
+    from yima.facilities import demo
+    from yima.facilities.models import Facility
+    from yima.operations.models import Inspection, WaterSample, WorkOrder
+
+    user, created = User.objects.get_or_create(username=CITY_USER)
+    if created:
+        Membership.objects.create(
+            user=user, organisation=Organisation.objects.get(name=demo.CITY_BUREAU)
+        )
+    return {
+        "facilities": Facility.objects.count(),
+        "inspections": Inspection.objects.count(),
+        "samples": WaterSample.objects.count(),
+        "work_orders": WorkOrder.objects.count(),
+        "cases": Case.objects.count(),
+    }
+
+
 def _now(now: str):
     from datetime import datetime
 
