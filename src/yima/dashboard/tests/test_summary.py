@@ -343,3 +343,28 @@ def test_the_migration_fills_the_same_month_rows_as_a_rebuild(w):
     migration = import_module("yima.dashboard.migrations.0002_facility_month")
     migration.fill(apps, SimpleNamespace(connection=connection))  # all fill() uses of it
     assert month_snapshot() == rebuilt
+
+
+def test_overdue_list_counts_from_the_return_to_service_not_the_registration(w):
+    """facility_a (every 14 days), never inspected, suspended from day 5 and back in service
+    from day 40: on day 45 its first due is day 40's local midnight + 14 days, not overdue,
+    though registration + 14 days passed long ago. facility_b, never inspected and never
+    suspended, is overdue since day 14."""
+    from django.test import TestCase
+
+    from yima.dashboard.selectors import action_lists
+
+    for at, status in ((day(5), "suspended"), (day(40), "in_service")):
+        with freeze_time(day(45)), TestCase.captureOnCommitCallbacks(execute=True):
+            facility_change_status(
+                facility=w.facility_a,
+                actor=w.regulator,
+                to_status=status,
+                reason="管网改造" if status == "suspended" else "改造完成",
+                effective_on=at.date(),
+            )
+    summary_rebuild(now=day(45))
+    lists = action_lists(user=w.regulator, region=None, now=day(45))
+    overdue = list(lists.overdue_inspections)
+    assert w.facility_a not in overdue
+    assert w.facility_b in overdue
