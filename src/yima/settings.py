@@ -345,6 +345,8 @@ YIMA_NOTIFY_FROM_EMAIL = env_str("YIMA_NOTIFY_FROM_EMAIL", "yima@localhost")
 # A facility whose inspections have found it abnormal for more than this many days is listed
 # under "needs action today".
 YIMA_DASHBOARD_ABNORMAL_DAYS = env_int("YIMA_DASHBOARD_ABNORMAL_DAYS", 7, minimum=1)
+# The dashboard map draws at most this many facilities (those needing attention first).
+YIMA_DASHBOARD_MAP_POINTS = env_int("YIMA_DASHBOARD_MAP_POINTS", 5000, minimum=1)
 # Map background tiles, e.g. Tianditu's WMTS URL with your key; empty: no tiles, the map draws
 # the county boundaries shipped with yima (works with no internet).
 YIMA_MAP_TILE_URL = env_str("YIMA_MAP_TILE_URL", "")

@@ -27,7 +27,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Case as SqlCase
 from django.db.models import (
+    CharField,
     Count,
     DateTimeField,
     DurationField,
@@ -40,6 +42,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Substr, TruncMonth
 from django.http import Http404
@@ -65,6 +68,7 @@ __all__ = [
     "BreakdownRow",
     "Figures",
     "LoadRate",
+    "MapPoints",
     "Period",
     "Rate",
     "TrendPoint",
@@ -974,47 +978,59 @@ def action_lists(
 # --- The map ---------------------------------------------------------------------------------
 
 
+_STATE_RANK = {"abnormal": 0, "overdue": 1, "inactive": 2, "unknown": 3, "normal": 4}
+
+
+@dataclass(frozen=True)
+class MapPoints:
+    points: list[dict]  # {"code", "name", "lat", "lon", "state"}
+    total: int  # facilities with a position in scope (more than len(points) when limited)
+
+
 def map_points(
-    *, user, region: Region | None, now: datetime | None = None, contractor=None
-) -> list[dict]:
+    *,
+    user,
+    region: Region | None,
+    now: datetime | None = None,
+    contractor=None,
+    limit: int | None = None,
+) -> MapPoints:
     """The facilities with a position: {"code", "name", "lat", "lon", "state"}.
 
     state: "inactive" (not in service), else "abnormal" (latest inspection abnormal), else
     "overdue" (current due passed), else "normal" (latest inspection normal), else "unknown"
-    (never inspected, not yet due). One query.
+    (never inspected, not yet due). With `limit`, at most that many, those needing attention
+    first (abnormal, overdue, inactive, unknown, normal; then by code): a province's 100,000
+    markers would be megabytes no browser draws usefully. Two queries (one without `limit`).
     """
     now = now or timezone.now()
     scope = _scope(user, region, contractor)
-    rows = (
-        scope.facilities.exclude(latitude__isnull=True)
-        .exclude(longitude__isnull=True)
-        .order_by("code")
-        .values_list(
-            "code",
-            "name",
-            "latitude",
-            "longitude",
-            "status",
-            "state__last_outcome",
-            "state__next_due_at",
-        )
+    placed = scope.facilities.exclude(latitude__isnull=True).exclude(longitude__isnull=True)
+    state = SqlCase(
+        When(~Q(status=Status.IN_SERVICE), then=Value("inactive")),
+        When(state__last_outcome=Outcome.ABNORMAL, then=Value("abnormal")),
+        When(state__next_due_at__lt=now, then=Value("overdue")),
+        When(state__last_outcome=Outcome.NORMAL, then=Value("normal")),
+        default=Value("unknown"),
+        output_field=CharField(),
     )
-    points = []
-    for code, name, lat, lon, status, outcome, next_due in rows:
-        if status != Status.IN_SERVICE:
-            state = "inactive"
-        elif outcome == Outcome.ABNORMAL:
-            state = "abnormal"
-        elif next_due is not None and next_due < now:
-            state = "overdue"
-        elif outcome == Outcome.NORMAL:
-            state = "normal"
-        else:
-            state = "unknown"
-        points.append(
-            {"code": code, "name": name, "lat": float(lat), "lon": float(lon), "state": state}
+    rows = placed.annotate(map_state=state)
+    if limit is None:
+        rows = rows.order_by("code")
+    else:
+        rank = SqlCase(
+            *(When(map_state=key, then=Value(n)) for key, n in _STATE_RANK.items()),
+            output_field=IntegerField(),
         )
-    return points
+        rows = rows.annotate(rank=rank).order_by("rank", "code")[:limit]
+    points = [
+        {"code": code, "name": name, "lat": float(lat), "lon": float(lon), "state": state}
+        for code, name, lat, lon, state in rows.values_list(
+            "code", "name", "latitude", "longitude", "map_state"
+        )
+    ]
+    total = len(points) if limit is None or len(points) < limit else placed.count()
+    return MapPoints(points=points, total=total)
 
 
 # --- What lies behind a figure ---------------------------------------------------------------

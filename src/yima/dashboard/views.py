@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -405,6 +406,11 @@ def home(request):
                 ],
                 "open": _("Open the facility"),
                 "empty": _("No facility has coordinates in the ledger."),
+                # %(shown)s and %(total)s are filled in by dashboard.js.
+                "limited": _(
+                    "The map shows the %(shown)s facilities that most need attention, of "
+                    "%(total)s: choose a county or town to see all of its facilities."
+                ),
             },
             "map_states": MAP_STATES,
         },
@@ -522,12 +528,14 @@ def actions(request, name: str):
 @dashboard_view
 def map_points(request):
     region = _region(request)
-    points = selectors.map_points(user=request.user, region=region)
+    found = selectors.map_points(
+        user=request.user, region=region, limit=settings.YIMA_DASHBOARD_MAP_POINTS
+    )
     base = reverse("facilities:detail", args=["0"])[:-2]  # "/ledger/"
-    for point in points:
+    for point in found.points:
         point["url"] = f"{base}{point['code']}/"
         point["display_code"] = format_code(point["code"])
-    return JsonResponse({"points": points})
+    return JsonResponse({"points": found.points, "total": found.total})
 
 
 @dashboard_view

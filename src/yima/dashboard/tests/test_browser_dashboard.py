@@ -142,3 +142,23 @@ def test_phone_width_wraps_tiles_and_scrolls_tables(page_for, activity):
     screenshot(page, "dashboard-evidence-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert attempted == [] and errors == []
+
+
+def test_a_map_with_more_facilities_than_it_draws_says_so(page_for, activity, settings):
+    """YIMA_DASHBOARD_MAP_POINTS caps the markers (a province has 100,000): the one needing
+    attention (abnormal) is drawn, and a note says how many of how many."""
+    settings.YIMA_DASHBOARD_MAP_POINTS = 1
+    page, base = page_for("regulator", width=1280, height=900)
+    _offline(page, base)
+    errors = _errors(page)
+    page.goto(f"{base}/dashboard/")
+    _wait_for_dashboard(page)
+    assert page.locator("#dash-map path.dash-marker").count() == 1
+    assert page.locator("#dash-map path.dash-marker-abnormal").count() == 1
+    note = page.locator(".dash-map-limited")
+    assert (
+        note.inner_text()
+        == "地图显示最需要关注的 1 个设施（共 2 个）：选择区县或乡镇可查看其全部设施。"
+    )
+    screenshot(page, "dashboard-map-limited")
+    assert errors == []

@@ -310,7 +310,9 @@ def test_action_lists(d):
 
 
 def test_map_points_state(d):
-    points = {p["code"]: p["state"] for p in map_points(user=d.w.regulator, region=None, now=NOW)}
+    points = {
+        p["code"]: p["state"] for p in map_points(user=d.w.regulator, region=None, now=NOW).points
+    }
     assert points == {
         d.f1.code: "normal",
         d.f2.code: "abnormal",
@@ -353,3 +355,17 @@ def test_load_rate_is_none_without_flow_readings(d):
     f = figures(d, d.w.regulator, period=Period.parse("2026-09"))
     assert f.load is None
     assert LoadRate(Decimal("0"), Decimal("0"), 0).percent is None
+
+
+def test_map_points_limited_keep_those_needing_attention_first(d):
+    """Six placed facilities, a limit of three: the abnormal one, then the two overdue (by
+    code); the total still says six. Within the limit: every one, by code."""
+    found = map_points(user=d.w.regulator, region=None, now=NOW, limit=3)
+    assert [(p["code"], p["state"]) for p in found.points] == [
+        (d.f2.code, "abnormal"),
+        *sorted([(d.f3.code, "overdue"), (d.f4.code, "overdue")]),
+    ]
+    assert found.total == 6
+    everything = map_points(user=d.w.regulator, region=None, now=NOW, limit=6)
+    assert everything.total == 6
+    assert [p["code"] for p in everything.points][-1] == d.f1.code  # normal comes last

@@ -60,15 +60,28 @@
         },
       }).addTo(map);
       var markers = L.featureGroup();
-      answers[1].points.forEach(function (p) {
+      var found = answers[1];
+      // Thousands of SVG circles make the page crawl: draw them on one canvas instead (the
+      // marker classes then exist only in SVG, for a few hundred).
+      var renderer = found.points.length > 500 ? L.canvas({ padding: 0.2 }) : undefined;
+      found.points.forEach(function (p) {
         var lat = parseFloat(p.lat), lon = parseFloat(p.lon);
         if (isNaN(lat) || isNaN(lon)) return;
         L.circleMarker([lat, lon], {
           className: "dash-marker dash-marker-" + p.state,
-          radius: 6, color: "#fff", weight: 1.5,
+          renderer: renderer,
+          radius: renderer ? 4 : 6, color: "#fff", weight: renderer ? 1 : 1.5,
           fillColor: colours[p.state] || "#667085", fillOpacity: 0.95,
-        }).bindPopup(popup(p, cfg, labels)).addTo(markers);
+        }).bindPopup(function () { return popup(p, cfg, labels); }).addTo(markers);
       });
+      if (found.total > found.points.length) {
+        var limited = document.createElement("p");
+        limited.className = "dash-map-limited";
+        limited.textContent = cfg.limited
+          .replace("%(shown)s", found.points.length.toLocaleString())
+          .replace("%(total)s", found.total.toLocaleString());
+        el.parentNode.insertBefore(limited, el.nextSibling);
+      }
       markers.addTo(map);
       var bounds = markers.getLayers().length ? markers.getBounds() : counties.getBounds();
       if (counties.getLayers().length && markers.getLayers().length < 3) bounds = counties.getBounds();
