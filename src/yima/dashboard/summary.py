@@ -370,35 +370,45 @@ def _db_datetime(value: datetime | None):
 _NULL = "\\N"  # NULL in COPY's text format
 
 
+def _copy_lines(cursor, statement: str, lines: Iterable[str]) -> int:
+    """COPY ... FROM STDIN of ready-made text-format lines, written INSERT_BATCH at a time."""
+    count = 0
+    with cursor.cursor.copy(statement) as copy:
+        batch: list[str] = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) == INSERT_BATCH:
+                copy.write("".join(batch))
+                count += len(batch)
+                batch = []
+        if batch:
+            copy.write("".join(batch))
+            count += len(batch)
+    return count
+
+
 def _insert_dues(rows: Iterable[tuple]) -> int:
     """Insert (facility_id, due) rows: COPY on PostgreSQL, one prepared statement run with
     executemany on SQLite. Django's bulk_create pushes every value through the field API and
     was several times slower here (a full rebuild writes one row per inspection and more)."""
     table = connection.ops.quote_name(InspectionDue._meta.db_table)
     columns = "(facility_id, due_at, inspection_id, on_time, contractor_id)"
-    count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # COPY's text format built here: psycopg's write_row (a dumper looked up per value)
             # took most of the Python time of a rebuild. Only ints, booleans, None and aware
             # datetimes (str() is ISO 8601 with the offset): nothing to escape.
-            with cursor.cursor.copy(f"COPY {table} {columns} FROM STDIN") as copy:
-                lines = []
-                for facility_id, (due_at, inspection_id, on_time, contractor_id) in rows:
-                    lines.append(
-                        f"{facility_id}\t{due_at.isoformat()}\t"
-                        f"{_NULL if inspection_id is None else inspection_id}\t"
-                        f"{'t' if on_time else 'f'}\t"
-                        f"{_NULL if contractor_id is None else contractor_id}\n"
-                    )
-                    if len(lines) == INSERT_BATCH:
-                        copy.write("".join(lines))
-                        count += len(lines)
-                        lines = []
-                if lines:
-                    copy.write("".join(lines))
-                    count += len(lines)
-            return count
+            return _copy_lines(
+                cursor,
+                f"COPY {table} {columns} FROM STDIN",
+                (
+                    f"{facility_id}\t{due_at.isoformat()}\t"
+                    f"{_NULL if inspection_id is None else inspection_id}\t"
+                    f"{'t' if on_time else 'f'}\t"
+                    f"{_NULL if contractor_id is None else contractor_id}\n"
+                    for facility_id, (due_at, inspection_id, on_time, contractor_id) in rows
+                ),
+            )
         sql = f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s, %s)"
         params = [
             (facility_id, _db_datetime(due_at), inspection_id, on_time, contractor_id)
@@ -413,23 +423,16 @@ def _insert_months(rows: Iterable[tuple]) -> int:
     """Insert FacilityMonth rows (tuples in _MONTH_COLUMNS order) as _insert_dues does."""
     table = connection.ops.quote_name(FacilityMonth._meta.db_table)
     columns = f"({', '.join(_MONTH_COLUMNS)})"
-    count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} {columns} FROM STDIN") as copy:
-                lines = []
-                for row in rows:
-                    lines.append(
-                        "\t".join(_NULL if value is None else str(value) for value in row) + "\n"
-                    )
-                    if len(lines) == INSERT_BATCH:
-                        copy.write("".join(lines))
-                        count += len(lines)
-                        lines = []
-                if lines:
-                    copy.write("".join(lines))
-                    count += len(lines)
-            return count
+            return _copy_lines(
+                cursor,
+                f"COPY {table} {columns} FROM STDIN",
+                (
+                    "\t".join(_NULL if value is None else str(value) for value in row) + "\n"
+                    for row in rows
+                ),
+            )
         sql = f"INSERT INTO {table} {columns} VALUES ({', '.join(['%s'] * len(_MONTH_COLUMNS))})"
         params = [(*row[:9], str(row[9]), row[10]) for row in rows]
         for i in range(0, len(params), INSERT_BATCH):

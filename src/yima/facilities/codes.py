@@ -49,13 +49,16 @@ def compose_many(county_code: str, year: int, serials) -> list[str]:
     head = f"{county_code}{year:04d}"
     weights = _weights(14)
     base = sum(map(mul, map(int, head), weights[:10]))
-    tail = weights[10:]
-    codes = []
-    for serial in serials:
-        digits = f"{serial:04d}"
-        total = base + sum(map(mul, map(int, digits), tail))
-        codes.append(f"{head}{digits}{_CHECK_CHARS[total % 11]}")
-    return codes
+    w0, w1, w2, w3 = weights[10:]
+    chars = _CHECK_CHARS
+    return [
+        f"{head}{serial:04d}"
+        + chars[
+            (base + serial // 1000 * w0 + serial // 100 % 10 * w1 + serial // 10 % 10 * w2
+             + serial % 10 * w3) % 11
+        ]
+        for serial in serials
+    ]
 
 
 def format_code(compact: str) -> str:

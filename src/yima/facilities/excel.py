@@ -370,25 +370,6 @@ def parse_latitude(value) -> Decimal:
     return parse_coordinate(value, 3, 54)
 
 
-# Column-at-once versions of some parsers, for RowReader: `bulk(cells, other)` gives what the
-# parser would for each cell, handling the usual case inline and calling `other(cell)` (the
-# parser with its empty-cell and error handling) for any other cell.
-
-
-def _coordinate_bulk(low: int, high: int):
-    def bulk(cells: list, other) -> list:
-        return [
-            Decimal(f"{v:.6f}") if v.__class__ is float and low <= v <= high else other(v)
-            for v in cells
-        ]
-
-    return bulk
-
-
-parse_longitude.bulk = _coordinate_bulk(73, 136)
-parse_latitude.bulk = _coordinate_bulk(3, 54)
-
-
 def _text(max_length: int):
     def parse(value) -> str:
         text = cell_text(value)
@@ -396,14 +377,6 @@ def _text(max_length: int):
             raise CellInvalid(_(TOO_LONG) % {"max": max_length})
         return text
 
-    def bulk(cells: list, other) -> list:
-        # A non-blank str within the limit is its stripped self (what cell_text gives).
-        return [
-            s if v.__class__ is str and (s := v.strip()) and len(s) <= max_length else other(v)
-            for v in cells
-        ]
-
-    parse.bulk = bulk
     return parse
 
 
@@ -487,6 +460,7 @@ class _Failed(str):
 
 
 _EMPTY = object()
+_MISS = object()
 
 
 def _blank(value) -> bool:
@@ -550,20 +524,6 @@ class RowReader:
         return self.read_many([cells])[0]
 
     def read_many(self, rows: list[list]) -> list[tuple[dict, list[CellError]]]:
-        names, columns, errors, drop = self.read_columns(rows)
-        values = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
-        if not columns:
-            values = [{} for _row in rows]
-        for i, name in drop:
-            del values[i][name]
-        return [(row_values, errors.get(i, [])) for i, row_values in enumerate(values)]
-
-    def read_columns(
-        self, rows: list[list]
-    ) -> tuple[list[str], list[list], dict[int, list[CellError]], list[tuple[int, str]]]:
-        """The batch column by column: (names, one list of values per name, {row index: cell
-        errors}, [(row index, name)] of the cells to leave out: empty with `skip_empty`, or
-        in error). read_many turns it into one dict per row."""
         width, parse = self.width, self._parse
         rows = [r if len(r) >= width else [*r, *([""] * (width - len(r)))] for r in rows]
         cells_by_index = list(zip(*rows, strict=True)) if rows else []
@@ -573,31 +533,22 @@ class RowReader:
         for index, name, header, required, parser, memo, special, empty, skip in self.columns:
             cells = cells_by_index[index]
             if memo is not None:
-                # Parsers never give None: a None is a value not seen yet.
-                out = list(map(memo.get, cells))
-                if None in out:
+                get = memo.get
+                out = [get(value, _MISS) for value in cells]
+                if _MISS in out:
                     for i, parsed in enumerate(out):
-                        if parsed is None:
+                        if parsed is _MISS:
                             value = cells[i]
-                            parsed = memo.get(value)
-                            if parsed is None:
+                            parsed = memo.get(value, _MISS)
+                            if parsed is _MISS:
                                 parsed = memo[value] = parse(value, parser)
                                 if parsed is _EMPTY or parsed.__class__ is _Failed:
                                     special.add(value)
                             out[i] = parsed
                 needs_care = bool(special) and not special.isdisjoint(cells)
             else:
-                care = []
-
-                def other(value, parser=parser, care=care):
-                    parsed = parse(value, parser)
-                    if parsed is _EMPTY or parsed.__class__ is _Failed:
-                        care.append(True)
-                    return parsed
-
-                bulk = getattr(parser, "bulk", None)
-                out = bulk(cells, other) if bulk else [other(value) for value in cells]
-                needs_care = bool(care)
+                out = [parse(value, parser) for value in cells]
+                needs_care = True
             if needs_care:
                 for i, parsed in enumerate(out):
                     if parsed is _EMPTY:
@@ -612,7 +563,13 @@ class RowReader:
                         errors.setdefault(i, []).append(CellError(header, str(parsed)))
                         drop.append((i, name))
             outs.append(out)
-        return self.names, outs, errors, drop
+        names = self.names
+        values = [dict(zip(names, row, strict=True)) for row in zip(*outs, strict=True)]
+        if not outs:
+            values = [{} for _row in rows]
+        for i, name in drop:
+            del values[i][name]
+        return [(row_values, errors.get(i, [])) for i, row_values in enumerate(values)]
 
 
 def parse_row(cells: list, mapping: dict[int, str]) -> tuple[dict, list[CellError]]:

@@ -103,8 +103,6 @@ _PLAIN_FIELDS = {
     k: v for k, v in FIELD_OF.items() if k not in {"county", "town", "village", "contractor"}
 }
 _ABSENT = object()
-# Columns the checker resolves itself (to ids, or a parsed code).
-_RESOLVED = frozenset({"code", "county", "town", "village", "contractor"})
 _NAME_AND_CODE = re.compile(r"(.*?)\s*\(\s*(\d{6}|\d{9}|\d{12})\s*\)")
 # Defaults for a new facility when a column is missing or its cell is empty.
 CREATE_DEFAULTS = {
@@ -467,80 +465,54 @@ class _Checker:
         return fields, problems
 
     def check_rows(self, rows: list[tuple[int, list]]) -> None:
-        """Check a batch of (row number, cells); the cells are read a batch at a time.
-
-        Each row's facility fields come from the plain columns; the region, contractor and
-        code columns are resolved here, straight from their columns (a cell left out by the
-        reader, being in error, counts as absent)."""
+        """Check a batch of (row number, cells); the cells are read a batch at a time."""
         if not rows:
             return
-        names, columns, cell_errors, drop = self.read.read_columns(
-            [cells for _number, cells in rows]
-        )
-        absent = [None] * len(rows)
-        special = {}
-        plain_names, plain = [], []
-        for name, column in zip(names, columns, strict=True):
-            if name in _RESOLVED:
-                special[name] = column
-            else:
-                plain_names.append(name)
-                plain.append(column)
-        values = [dict(zip(plain_names, row, strict=True)) for row in zip(*plain, strict=True)]
-        if not plain:
-            values = [{} for _row in rows]
-        for i, name in drop:
-            if name in special:
-                special[name][i] = _ABSENT if name == "contractor" else None
-            else:
-                del values[i][name]
-        codes = special.get("code", absent)
-        counties = special.get("county", absent)
-        towns = special.get("town", absent)
-        villages = special.get("village", absent)
-        contractors = special.get("contractor") or [_ABSENT] * len(rows)
-        errors, records, places = self.errors, self.records, self._places
-        points = self._points
-        for i, ((number, _cells), fields, code, county, town, village, contractor) in enumerate(
-            zip(rows, values, codes, counties, towns, villages, contractors, strict=True)
-        ):
-            row_errors = cell_errors.get(i)
-            if row_errors:
-                for e in row_errors:
-                    errors.append(RowError(number, e.column, e.message))
-            if county:
-                place_key = (county, town, village)
-                place = places.get(place_key)
-                if place is None:
-                    place = places[place_key] = self._place(*place_key)
-                fields.update(place[0])
-                for column, message in place[1]:
-                    errors.append(RowError(number, column, message))
-            if contractor is not _ABSENT:
-                self._contractor(number, fields, contractor)
-            lon, lat = fields.get("longitude"), fields.get("latitude")
-            if lon is not None and lat is not None:
-                county_id = fields.get("county_id")
-                if county_id is not None:
-                    points[county_id].append((lon, lat, number))
-            elif (lon is None) != (lat is None) and not any(
-                e.column in ("经度", "纬度") for e in row_errors or ()
-            ):
-                column = "经度" if lon is None else "纬度"
-                errors.append(RowError(number, column, _(COORDINATE_PAIR)))
-            records.append(_Record(number, fields, code.compact if code else "", None, None))
+        read = self.read.read_many([cells for _number, cells in rows])
+        for (number, _cells), (fields, cell_errors) in zip(rows, read, strict=True):
+            self._check_row(number, fields, cell_errors)
 
-    def _contractor(self, number: int, fields: dict, name: str) -> None:
-        pk = self._contractor_memo.get(name, _ABSENT)
-        if pk is _ABSENT:
-            pk = self.contractor_by_name.get(excel.choice_key(name), _ABSENT) if name else None
-            self._contractor_memo[name] = pk
-        if pk is _ABSENT:
-            self.errors.append(
-                RowError(number, "运维单位", _(UNKNOWN_CONTRACTOR) % {"value": excel.clip(name)})
-            )
-        else:
-            fields["contractor_id"] = pk
+    def _check_row(self, number: int, fields: dict, cell_errors: list) -> None:
+        errors = self.errors
+        for e in cell_errors:
+            errors.append(RowError(number, e.column, e.message))
+        code = fields.pop("code", None)
+        county_text = fields.pop("county", None)
+        town_text = fields.pop("town", None)
+        village_text = fields.pop("village", None)
+        if county_text:
+            place_key = (county_text, town_text, village_text)
+            place = self._places.get(place_key)
+            if place is None:
+                place = self._places[place_key] = self._place(*place_key)
+            fields.update(place[0])
+            for column, message in place[1]:
+                errors.append(RowError(number, column, message))
+        name = fields.pop("contractor", _ABSENT)
+        if name is not _ABSENT:
+            pk = self._contractor_memo.get(name, _ABSENT)
+            if pk is _ABSENT:
+                pk = self.contractor_by_name.get(excel.choice_key(name), _ABSENT) if name else None
+                self._contractor_memo[name] = pk
+            if pk is _ABSENT:
+                errors.append(
+                    RowError(
+                        number, "运维单位", _(UNKNOWN_CONTRACTOR) % {"value": excel.clip(name)}
+                    )
+                )
+            else:
+                fields["contractor_id"] = pk
+        lon, lat = fields.get("longitude"), fields.get("latitude")
+        if lon is not None and lat is not None:
+            county_id = fields.get("county_id")
+            if county_id is not None:
+                self._points[county_id].append((lon, lat, number))
+        elif (lon is None) != (lat is None) and not any(
+            e.column in ("经度", "纬度") for e in cell_errors
+        ):
+            column = "经度" if lon is None else "纬度"
+            errors.append(RowError(number, column, _(COORDINATE_PAIR)))
+        self.records.append(_Record(number, fields, code.compact if code else "", None, None))
 
     def check_points(self) -> None:
         """Coordinates must lie in the row's county (checked per county, vectorised)."""
