@@ -452,7 +452,11 @@ def _operating_q(period: Period, now: datetime) -> tuple[dict, Q]:
 #
 # A figure over [lo, hi) adds FacilityMonth rows for the whole local months inside it and counts
 # the records of the partial months at either end (a day range, the current month up to now).
-# `test_summary_months_give_the_figures_of_the_records` checks both ways give the same figures.
+# A partial last month is usually read as its whole month MINUS the records after `hi`: when
+# `hi` is now there are next to none (an inspection is not recorded in advance; a stored due
+# lies ahead only when answered early, one per facility at most), where counting the records
+# from the 1st to now read a month of them. `test_summary_months_give_the_figures_of_the_records`
+# checks both ways give the same figures.
 
 
 def _floor_month(at: datetime) -> datetime:
@@ -460,36 +464,61 @@ def _floor_month(at: datetime) -> datetime:
     return _midnight(local.date().replace(day=1))
 
 
+def _ceil_month(at: datetime) -> datetime:
+    floor = _floor_month(at)
+    return floor if floor == at else _floor_month(floor + timedelta(days=32))
+
+
+Span = tuple[datetime, datetime]
+
+
 @dataclass(frozen=True)
 class _Split:
     months: tuple[date, date] | None  # [first, end) of the whole months (FacilityMonth.month)
-    pieces: tuple[tuple[datetime, datetime], ...]  # the rest, read from the records
-
-    def q(self, field: str) -> Q:
-        """The pieces as a filter on a datetime field (empty pieces: nothing)."""
-        q = Q(pk__in=[])
-        for lo, hi in self.pieces:
-            q |= Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
-        return q
+    plus: tuple[Span, ...] = ()  # spans read from the records and added
+    minus: tuple[Span, ...] = ()  # spans inside `months` read from the records and taken off
 
     def month_q(self) -> Q:
         if self.months is None:
             return Q(pk__in=[])
         return Q(month__gte=self.months[0], month__lt=self.months[1])
 
+    def records(self, field: str) -> list[tuple[int, Q]]:
+        """[(sign, filter on the datetime `field`)]: +1 for the spans to add, -1 for those to
+        take off (none, one or both)."""
+        out = []
+        for sign, spans in ((1, self.plus), (-1, self.minus)):
+            if spans:
+                q = Q(pk__in=[])
+                for lo, hi in spans:
+                    q |= Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+                out.append((sign, q))
+        return out
 
-def _split(lo: datetime, hi: datetime, *, whole_months: bool = True) -> _Split:
-    """[lo, hi) as whole local months plus the partial pieces at its ends. `whole_months`
-    False: everything from the records (what the equality test compares against)."""
+
+def _split(lo: datetime, hi: datetime, *, now: datetime) -> _Split:
+    """[lo, hi) as whole local months, plus or minus the records of partial months at its
+    ends. WHOLE_MONTHS False: everything from the records (what the equality test compares)."""
     if hi <= lo:
-        return _Split(None, ())
-    first = lo if _floor_month(lo) == lo else _floor_month(_floor_month(lo) + timedelta(days=32))
-    last = _floor_month(hi)
-    if not whole_months or first >= last:
-        return _Split(None, ((lo, hi),))
-    pieces = tuple(p for p in ((lo, first), (last, hi)) if p[0] < p[1])
+        return _Split(None)
+    if not WHOLE_MONTHS:
+        return _Split(None, plus=((lo, hi),))
+    first, last = _ceil_month(lo), _floor_month(hi)
+    if first > hi:  # inside one month, touching neither end
+        return _Split(None, plus=((lo, hi),))
+    plus: list[Span] = [(lo, first)] if lo < first else []
+    minus: list[Span] = []
+    end = last
+    if last < hi:
+        after = _ceil_month(hi)
+        if hi >= now or after - hi < hi - last:
+            end, minus = after, [(hi, after)]
+        else:
+            plus.append((last, hi))
+    if first >= end:
+        return _Split(None, plus=((lo, hi),))
     local = timezone.localtime
-    return _Split((local(first).date(), local(last).date()), pieces)
+    return _Split((local(first).date(), local(end).date()), tuple(plus), tuple(minus))
 
 
 WHOLE_MONTHS = True  # False: every figure from the records (tests compare the two)
@@ -504,8 +533,8 @@ def _facility_figures(scope: _Scope, period: Period, level, now) -> dict:
     contractor = scope.contractor
     credited = Q() if contractor is None else Q(contractor=contractor)  # dues, inspections
     held = Q() if contractor is None else Q(facility__contractor=contractor)  # samples, load
-    samples_split = _split(period.start, period.end, whole_months=WHOLE_MONTHS)
-    dues_split = _split(period.start, as_of, whole_months=WHOLE_MONTHS)
+    samples_split = _split(period.start, period.end, now=now)
+    dues_split = _split(period.start, as_of, now=now)
 
     live = ~Q(status=Status.DECOMMISSIONED)
     for k, row in _group(
@@ -546,10 +575,8 @@ def _facility_figures(scope: _Scope, period: Period, level, now) -> dict:
             for name in ("compliant", "non_compliant", "unknown", "due", "on_time"):
                 out[k][name] += row[name] or 0
 
-    if samples_split.pieces:
-        samples = WaterSample.objects.filter(
-            samples_split.q("sampled_at"), facility__in=scope.facilities.values("pk")
-        )
+    for sign, span in samples_split.records("sampled_at"):
+        samples = WaterSample.objects.filter(span, facility__in=scope.facilities.values("pk"))
         for k, row in _group(
             samples,
             by_facility,
@@ -558,20 +585,18 @@ def _facility_figures(scope: _Scope, period: Period, level, now) -> dict:
             unknown=Count("pk", filter=Q(compliance=Compliance.UNKNOWN)),
         ).items():
             for name in ("compliant", "non_compliant", "unknown"):
-                out[k][name] += row[name]
+                out[k][name] += sign * row[name]
 
-    if dues_split.pieces:
-        dues = InspectionDue.objects.filter(
-            dues_split.q("due_at"), credited, facility__in=scope.base.values("pk")
-        )
+    for sign, span in dues_split.records("due_at"):
+        dues = InspectionDue.objects.filter(span, credited, facility__in=scope.base.values("pk"))
         for k, row in _group(
             dues,
             by_facility,
             due=Count("pk"),
             on_time=Count("pk", filter=Q(on_time=True)),
         ).items():
-            out[k]["due"] += row["due"]
-            out[k]["on_time"] += row["on_time"]
+            out[k]["due"] += sign * row["due"]
+            out[k]["on_time"] += sign * row["on_time"]
 
     state_key = _key_field(level, "facility") or "facility_id"
     for k, next_due, interval in FacilityState.objects.filter(
@@ -586,15 +611,15 @@ def _facility_figures(scope: _Scope, period: Period, level, now) -> dict:
         group_fields.append(by_facility)
     flows: dict[int, list] = {}
 
-    def add_flows(rows) -> None:
+    def add_flows(rows, sign: int = 1) -> None:
         for row in rows:
             k = row[group_fields[-1]] if key not in (None, "pk") else row["facility_id"]
             k = None if key is None else k
             found = flows.setdefault(
                 row["facility_id"], [k, row["facility__capacity_m3d"], Decimal(0), 0]
             )
-            found[2] += Decimal(row["flow"])
-            found[3] += row["readings"]
+            found[2] += sign * Decimal(row["flow"])
+            found[3] += sign * row["readings"]
 
     if dues_split.months:
         add_flows(
@@ -607,18 +632,19 @@ def _facility_figures(scope: _Scope, period: Period, level, now) -> dict:
             .values(*group_fields)
             .annotate(flow=Sum("flow_sum"), readings=Sum("flow_count"))
         )
-    if dues_split.pieces:
+    for sign, span in dues_split.records("finished_at"):
         add_flows(
             Inspection.objects.filter(
-                dues_split.q("finished_at"),
-                facility__in=scope.facilities.values("pk"),
-                flow_m3d__isnull=False,
+                span, facility__in=scope.facilities.values("pk"), flow_m3d__isnull=False
             )
             .order_by()
             .values(*group_fields)
-            .annotate(flow=Sum("flow_m3d"), readings=Count("flow_m3d"))
+            .annotate(flow=Sum("flow_m3d"), readings=Count("flow_m3d")),
+            sign,
         )
     for k, capacity, flow, readings in flows.values():
+        if not readings:
+            continue  # its only readings lie in a span taken off
         load = out[k]
         load["flow"] = load.get("flow", Decimal(0)) + (flow / readings).quantize(Decimal("0.0001"))
         load["capacity"] = load.get("capacity", Decimal(0)) + capacity
@@ -828,8 +854,8 @@ def dashboard_trend(
     facility_ids = scope.facilities.values("pk")
     credited = Q() if contractor is None else Q(contractor=contractor)  # dues, inspections
     held = Q() if contractor is None else Q(facility__contractor=contractor)  # samples
-    dues_split = _split(start, as_of, whole_months=WHOLE_MONTHS)
-    done_split = _split(start, end, whole_months=WHOLE_MONTHS)
+    dues_split = _split(start, as_of, now=now)
+    done_split = _split(start, end, now=now)
 
     due_rows: dict[str, Counter] = defaultdict(Counter)
     done: dict[str, Counter] = defaultdict(Counter)
@@ -861,34 +887,34 @@ def dashboard_trend(
                 compliant=row["compliant"] or 0,
                 assessed=(row["compliant"] or 0) + (row["non_compliant"] or 0),
             )
-    if dues_split.pieces:
-        dues = InspectionDue.objects.filter(
-            dues_split.q("due_at"), credited, facility__in=scope.base.values("pk")
-        )
+    for sign, span in dues_split.records("due_at"):
+        dues = InspectionDue.objects.filter(span, credited, facility__in=scope.base.values("pk"))
         for month, row in _by_month(
             dues, "due_at", due=Count("pk"), on_time=Count("pk", filter=Q(on_time=True))
         ).items():
-            due_rows[month].update(due=row["due"], on_time=row["on_time"])
+            due_rows[month].update(due=sign * row["due"], on_time=sign * row["on_time"])
     live: Counter = Counter()
     for next_due, interval in FacilityState.objects.filter(
         facility__in=facility_ids, next_due_at__lt=as_of
     ).values_list("next_due_at", "interval_days"):
         for at in outstanding_dues(next_due, interval, start, as_of):
             live[_month_key(at)] += 1
-    if done_split.pieces:
+    for sign, span in done_split.records("finished_at"):
         inspections = Inspection.objects.filter(
-            done_split.q("finished_at"), credited, facility__in=scope.base.values("pk")
+            span, credited, facility__in=scope.base.values("pk")
         )
         for month, row in _by_month(inspections, "finished_at", n=Count("pk")).items():
-            done[month]["n"] += row["n"]
+            done[month]["n"] += sign * row["n"]
+    for sign, span in done_split.records("sampled_at"):
         for month, row in _by_month(
-            WaterSample.objects.filter(done_split.q("sampled_at"), facility__in=facility_ids),
+            WaterSample.objects.filter(span, facility__in=facility_ids),
             "sampled_at",
             n=Count("pk"),
             compliant=Count("pk", filter=Q(compliance=Compliance.COMPLIANT)),
             assessed=Count("pk", filter=~Q(compliance=Compliance.UNKNOWN)),
         ).items():
-            samples[month].update(n=row["n"], compliant=row["compliant"], assessed=row["assessed"])
+            for name in ("n", "compliant", "assessed"):
+                samples[month][name] += sign * row[name]
     cases = scope.cases.public()
     opened = _by_month(
         cases.filter(submitted_at__gte=start, submitted_at__lt=end), "submitted_at", n=Count("pk")

@@ -53,6 +53,10 @@ def _periods(now) -> dict[str, Period]:
         "days across months": Period.for_range(
             local - timedelta(days=75), local - timedelta(days=9)
         ),
+        # Ends two days before a month ends: that month whole, minus its last two days.
+        "days ending near a month's end": Period.for_range(
+            local.replace(day=1) - timedelta(days=70), local.replace(day=1) - timedelta(days=3)
+        ),
         "days in one month": Period.for_range(
             local.replace(day=1) - timedelta(days=20), local.replace(day=1) - timedelta(days=12)
         ),
@@ -94,4 +98,4 @@ def test_summary_months_give_the_figures_of_the_records(activity, db, monkeypatc
             assert summarised == recorded, (name, region)
             assert sum(point.inspections_done for point in recorded) > 0
             checked += 1
-    assert checked == 14
+    assert checked == 16

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from yima.accounts.models import User
@@ -130,6 +131,7 @@ class Command(BaseCommand):
             demo.demo_users_ensure()  # the contractors' logins do some of the field work
             if options["years"] > 0:
                 self._activity(options["years"], options["seed"])
+            _analyze()
         self._print_logins(demo.demo_users_ensure())  # now the organisations exist to join
 
         if options["no_serve"]:
@@ -255,3 +257,12 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+
+
+def _analyze() -> None:
+    """Planner statistics for the freshly loaded tables. PostgreSQL's autovacuum gathers them
+    sooner or later (never where it is switched off); until then the dashboard's queries over a
+    100,000-facility demo were planned as if the ledger held 500 rows: seconds became minutes."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
