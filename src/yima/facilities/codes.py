@@ -54,8 +54,14 @@ def compose_many(county_code: str, year: int, serials) -> list[str]:
     return [
         f"{head}{serial:04d}"
         + chars[
-            (base + serial // 1000 * w0 + serial // 100 % 10 * w1 + serial // 10 % 10 * w2
-             + serial % 10 * w3) % 11
+            (
+                base
+                + serial // 1000 * w0
+                + serial // 100 % 10 * w1
+                + serial // 10 % 10 * w2
+                + serial % 10 * w3
+            )
+            % 11
         ]
         for serial in serials
     ]

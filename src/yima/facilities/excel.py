@@ -298,7 +298,10 @@ def _decimal(value, units: tuple[str, ...] = ()) -> Decimal:
     if isinstance(value, bool):
         raise CellInvalid(_(NOT_A_NUMBER) % {"value": value})
     if isinstance(value, int | float):
-        return Decimal(repr(value))
+        number = Decimal(repr(value))
+        if not number.is_finite():  # a hostile file's <v>NaN</v> or <v>inf</v>
+            raise CellInvalid(_(NOT_A_NUMBER) % {"value": _shown(value)})
+        return number
     text = fold(str(value)).replace(",", "").replace(" ", "")
     match = _NUMBER.match(text)
     if not match or (match.group(2) and match.group(2).lower() not in units):
@@ -370,6 +373,25 @@ def parse_latitude(value) -> Decimal:
     return parse_coordinate(value, 3, 54)
 
 
+# Column-at-once versions of some parsers, for RowReader: `bulk(cells, other)` gives what the
+# parser would for each cell, handling the usual case inline and calling `other(cell)` (the
+# parser with its empty-cell and error handling) for any other cell.
+
+
+def _coordinate_bulk(low: int, high: int):
+    def bulk(cells: list, other) -> list:
+        return [
+            Decimal(f"{v:.6f}") if v.__class__ is float and low <= v <= high else other(v)
+            for v in cells
+        ]
+
+    return bulk
+
+
+parse_longitude.bulk = _coordinate_bulk(73, 136)
+parse_latitude.bulk = _coordinate_bulk(3, 54)
+
+
 def _text(max_length: int):
     def parse(value) -> str:
         text = cell_text(value)
@@ -377,6 +399,14 @@ def _text(max_length: int):
             raise CellInvalid(_(TOO_LONG) % {"max": max_length})
         return text
 
+    def bulk(cells: list, other) -> list:
+        # A non-blank str within the limit is its stripped self (what cell_text gives).
+        return [
+            s if v.__class__ is str and (s := v.strip()) and len(s) <= max_length else other(v)
+            for v in cells
+        ]
+
+    parse.bulk = bulk
     return parse
 
 
@@ -460,7 +490,6 @@ class _Failed(str):
 
 
 _EMPTY = object()
-_MISS = object()
 
 
 def _blank(value) -> bool:
@@ -524,31 +553,67 @@ class RowReader:
         return self.read_many([cells])[0]
 
     def read_many(self, rows: list[list]) -> list[tuple[dict, list[CellError]]]:
+        names, columns, errors, drop = self.read_columns(rows)
+        values = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+        if not columns:
+            values = [{} for _row in rows]
+        for i, name in drop:
+            del values[i][name]
+        return [(row_values, errors.get(i, [])) for i, row_values in enumerate(values)]
+
+    def read_columns(
+        self, rows: list[list]
+    ) -> tuple[list[str], list[list], dict[int, list[CellError]], list[tuple[int, str]]]:
+        """The batch column by column: (names, one list of values per name, {row index: cell
+        errors}, [(row index, name)] of the cells to leave out: empty with `skip_empty`, or
+        in error). read_many turns it into one dict per row."""
         width, parse = self.width, self._parse
         rows = [r if len(r) >= width else [*r, *([""] * (width - len(r)))] for r in rows]
-        cells_by_index = list(zip(*rows, strict=True)) if rows else []
+        # Padded rows are all at least `width` long; columns past it are not read.
+        cells_by_index = list(zip(*rows, strict=False)) if rows else []
         errors: dict[int, list[CellError]] = {}
         drop: list[tuple[int, str]] = []  # (row, name) of cells left out
         outs = []
         for index, name, header, required, parser, memo, special, empty, skip in self.columns:
             cells = cells_by_index[index]
             if memo is not None:
-                get = memo.get
-                out = [get(value, _MISS) for value in cells]
-                if _MISS in out:
+                # Parsers never give None: a None is a value not seen yet.
+                out = list(map(memo.get, cells))
+                # True == 1 and False == 0 as dict keys, but they do not read the same (a
+                # year or a number cannot be a checkbox): booleans are read one by one and
+                # never remembered.
+                booleans = bool in set(map(type, cells))
+                if booleans:
+                    for i, value in enumerate(cells):
+                        if value.__class__ is bool:
+                            out[i] = parse(value, parser)
+                if None in out:
                     for i, parsed in enumerate(out):
-                        if parsed is _MISS:
+                        if parsed is None:
                             value = cells[i]
-                            parsed = memo.get(value, _MISS)
-                            if parsed is _MISS:
+                            parsed = memo.get(value)
+                            if parsed is None:
                                 parsed = memo[value] = parse(value, parser)
                                 if parsed is _EMPTY or parsed.__class__ is _Failed:
                                     special.add(value)
                             out[i] = parsed
-                needs_care = bool(special) and not special.isdisjoint(cells)
+                needs_care = booleans or (bool(special) and not special.isdisjoint(cells))
             else:
-                out = [parse(value, parser) for value in cells]
-                needs_care = True
+                care = []
+
+                def other(value, parser=parser, care=care):
+                    parsed = parse(value, parser)
+                    if parsed is _EMPTY or parsed.__class__ is _Failed:
+                        care.append(True)
+                    return parsed
+
+                bulk = getattr(parser, "bulk", None)
+                if bulk is not None:
+                    out = bulk(cells, other)
+                    needs_care = bool(care)
+                else:  # e.g. the code column, often left empty
+                    out = [_EMPTY if value == "" else other(value) for value in cells]
+                    needs_care = bool(care) or "" in cells
             if needs_care:
                 for i, parsed in enumerate(out):
                     if parsed is _EMPTY:
@@ -563,13 +628,7 @@ class RowReader:
                         errors.setdefault(i, []).append(CellError(header, str(parsed)))
                         drop.append((i, name))
             outs.append(out)
-        names = self.names
-        values = [dict(zip(names, row, strict=True)) for row in zip(*outs, strict=True)]
-        if not outs:
-            values = [{} for _row in rows]
-        for i, name in drop:
-            del values[i][name]
-        return [(row_values, errors.get(i, [])) for i, row_values in enumerate(values)]
+        return self.names, outs, errors, drop
 
 
 def parse_row(cells: list, mapping: dict[int, str]) -> tuple[dict, list[CellError]]:

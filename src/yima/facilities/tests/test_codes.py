@@ -49,3 +49,11 @@ def test_wrong_check_character_is_told_apart_from_malformed():
 def test_parsed_code_parts():
     parsed = parse_code("360121-2019-0017-3")
     assert (parsed.county_code, parsed.year, parsed.serial) == ("360121", 2019, 17)
+
+
+def test_compose_many_gives_what_compose_gives():
+    from yima.facilities.codes import compose_many
+
+    for county, year in (("360121", 2019), ("110105", 1980), ("659004", 2100)):
+        serials = [1, 9, 10, 99, 100, 999, 1000, 4321, 9999]
+        assert compose_many(county, year, serials) == [compose(county, year, s) for s in serials]

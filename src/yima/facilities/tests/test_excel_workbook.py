@@ -148,3 +148,41 @@ def test_read_rows_gives_excel_row_numbers_and_skips_empty_rows(tmp_path):
         (3, ["设施名称"]),
         (5, ["甲"]),
     ]
+
+
+def test_a_batch_reads_every_odd_cell_as_the_cell_alone_would():
+    """RowReader reads a batch column by column with fast paths for the usual cells (text,
+    float coordinates, repeated values); any other cell must give what reading it alone gives."""
+    mapping, _errors = excel.match_headers(list(excel.HEADERS))
+    odd = ["", " ", "\u3000", None, 0, 0.0, 1, True, False, 116.5, "116.5", "116.5°", 200.0]
+    odd += [float("nan"), "x" * 121, " 名称 ", "Ａ２Ｏ", "=1+1", 2019, "2019年", "一级A"]
+    rows = []
+    for i, value in enumerate(odd):
+        cells = [value] * len(excel.HEADERS)
+        cells[2], cells[3] = "南昌县", "塔城乡"  # keep the rows apart from one another
+        rows.append(cells if i % 2 else [*cells, value])
+    reader = excel.RowReader(mapping)
+    batch = reader.read_many(rows)
+    alone = [excel.RowReader(mapping)(cells) for cells in rows]
+    assert [(values, [(e.column, e.message) for e in errors]) for values, errors in batch] == [
+        (values, [(e.column, e.message) for e in errors]) for values, errors in alone
+    ]
+    # The same values read again (now remembered) give the same result.
+    again = reader.read_many(rows[::-1])[::-1]
+    assert [values for values, _e in again] == [values for values, _e in batch]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_number_cell_that_is_not_finite_is_not_a_number(value):
+    for parse in (excel.parse_capacity, excel.parse_longitude, excel.parse_year):
+        with pytest.raises(excel.CellInvalid):
+            parse(value)
+
+
+def test_a_checkbox_is_not_read_as_the_number_one_in_a_batch():
+    mapping, _errors = excel.match_headers(list(excel.HEADERS))
+    row = ["", "站", "南昌县", "塔城乡", "", "", "", 2019, 10, "A/O", 1, 1, "", "一级A"]
+    ticked = [*row[:10], True, *row[11:]]
+    read = excel.RowReader(mapping).read_many([row, ticked, row])
+    assert [values.get("households") for values, _errors in read] == [1, None, 1]
+    assert [e.column for e in read[1][1]] == ["服务户数"]
