@@ -437,15 +437,18 @@ def _operating_q(period: Period, now: datetime) -> tuple[dict, Q]:
             )
         }
         return aliases, Q(state__last_outcome=Outcome.NORMAL, ok_until__gte=as_of)
-    latest = Inspection.objects.filter(facility=OuterRef("pk"), finished_at__lte=as_of).order_by(
-        "-finished_at", "-pk"
+    # The latest inspection at or before as_of, looked for only within one interval of it (an
+    # older one cannot make the facility operating): one index probe per facility, not two.
+    outer_days = ExpressionWrapper(OuterRef("state__interval_days"), output_field=IntegerField())
+    since = ExpressionWrapper(
+        Value(as_of, output_field=DateTimeField())
+        - ExpressionWrapper(outer_days * DAY, output_field=DurationField()),
+        output_field=DateTimeField(),
     )
-    aliases = {
-        "then_at": Subquery(latest.values("finished_at")[:1]),
-        "then_outcome": Subquery(latest.values("outcome")[:1]),
-    }
-    aliases["ok_until"] = ExpressionWrapper(F("then_at") + interval, output_field=DateTimeField())
-    return aliases, Q(then_outcome=Outcome.NORMAL, ok_until__gte=as_of)
+    latest = Inspection.objects.filter(
+        facility=OuterRef("pk"), finished_at__lte=as_of, finished_at__gte=since
+    ).order_by("-finished_at", "-pk")
+    return {"then_outcome": Subquery(latest.values("outcome")[:1])}, Q(then_outcome=Outcome.NORMAL)
 
 
 # --- Whole months from FacilityMonth, the rest from the records ------------------------------

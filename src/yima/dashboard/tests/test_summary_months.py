@@ -99,3 +99,42 @@ def test_summary_months_give_the_figures_of_the_records(activity, db, monkeypatc
             assert sum(point.inspections_done for point in recorded) > 0
             checked += 1
     assert checked == 16
+
+
+def test_operating_in_past_periods_follows_the_definition(activity, db):
+    """正常运行率 of a past period, checked against the definition worked out in Python from
+    the inspections: in service, latest inspection at or before the period's end normal and at
+    most one interval old."""
+    from yima.dashboard.models import FacilityState
+    from yima.facilities.choices import Status
+    from yima.operations.models import Inspection
+
+    admin, now = activity
+    intervals = dict(FacilityState.objects.values_list("facility_id", "interval_days"))
+    in_service = set(
+        Facility.objects.filter(status=Status.IN_SERVICE).values_list("pk", flat=True)
+    )
+    inspections = list(
+        Inspection.objects.order_by("finished_at", "pk").values_list(
+            "facility_id", "finished_at", "outcome"
+        )
+    )
+    local = timezone.localtime(now).date()
+    for back in (1, 2, 5, 12):
+        period = Period.for_month(local.year, local.month - back)
+        latest = {}
+        for facility_id, at, outcome in inspections:
+            if at <= period.end:
+                latest[facility_id] = (at, outcome)
+        expected = sum(
+            1
+            for pk in in_service
+            if pk in latest
+            and latest[pk][1] == "normal"
+            and intervals.get(pk)
+            and latest[pk][0] + timedelta(days=intervals[pk]) >= period.end
+        )
+        figures = dashboard_figures(user=admin, region=None, period=period, now=now)
+        assert figures.operating.numerator == expected, period.key
+        assert figures.operating.denominator == len(in_service)
+        assert 0 < expected < len(in_service)
