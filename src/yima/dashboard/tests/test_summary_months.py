@@ -111,9 +111,7 @@ def test_operating_in_past_periods_follows_the_definition(activity, db):
 
     admin, now = activity
     intervals = dict(FacilityState.objects.values_list("facility_id", "interval_days"))
-    in_service = set(
-        Facility.objects.filter(status=Status.IN_SERVICE).values_list("pk", flat=True)
-    )
+    in_service = set(Facility.objects.filter(status=Status.IN_SERVICE).values_list("pk", flat=True))
     inspections = list(
         Inspection.objects.order_by("finished_at", "pk").values_list(
             "facility_id", "finished_at", "outcome"
