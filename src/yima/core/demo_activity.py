@@ -673,6 +673,25 @@ def _local_date(ts: float) -> date:
     return datetime.fromtimestamp(ts + _OFFSET, UTC).date()
 
 
+def _close_step(close, regulator, rng) -> tuple:
+    """The regulator closes a resolved report at `close` (a step of the case's history)."""
+    return (
+        close,
+        CaseAction.CLOSE,
+        regulator,
+        False,
+        {
+            "state": CaseState.CLOSED.value,
+            "closed_at": close,
+            "concluded_at": ("keep", close),
+            "fixed": True,
+        },
+        {"fixed": True},
+        rng.choice(_CLOSE_NOTES),
+        "",
+    )
+
+
 def _end_of_local_day(day: date) -> float:
     """deadlines.deadline_after's "last instant of the local day", in epoch seconds."""
     return _local_midnight_of_date(day) + DAY - 1e-6
@@ -1274,43 +1293,9 @@ class _Generator:
                 )
             )
             if not satisfied:
-                close = at + rng.uniform(1, 6) * DAY
-                steps.append(
-                    (
-                        close,
-                        CaseAction.CLOSE,
-                        regulator,
-                        False,
-                        {
-                            "state": CaseState.CLOSED.value,
-                            "closed_at": close,
-                            "concluded_at": ("keep", close),
-                            "fixed": True,
-                        },
-                        {"fixed": True},
-                        rng.choice(_CLOSE_NOTES),
-                        "",
-                    )
-                )
+                steps.append(_close_step(at + rng.uniform(1, 6) * DAY, regulator, rng))
         elif rng.random() < 0.4:  # the regulator closes it after a call-back
-            close = resolved + rng.uniform(3, 20) * DAY
-            steps.append(
-                (
-                    close,
-                    CaseAction.CLOSE,
-                    regulator,
-                    False,
-                    {
-                        "state": CaseState.CLOSED.value,
-                        "closed_at": close,
-                        "concluded_at": ("keep", close),
-                        "fixed": True,
-                    },
-                    {"fixed": True},
-                    rng.choice(_CLOSE_NOTES),
-                    "",
-                )
-            )
+            steps.append(_close_step(resolved + rng.uniform(3, 20) * DAY, regulator, rng))
 
 
 _SAMPLE_ITEMS = ("ph", "cod", "ss", "nh3n", "tn", "tp", "oils")
