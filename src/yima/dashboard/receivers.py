@@ -1,8 +1,9 @@
 """Keep the summary tables current where no service of ours does the writing.
 
-- The Excel import writes facilities in bulk and announces them with `ledger_imported` after
-  its transaction commits: the facilities whose schedule may have moved are recomputed in
-  batches (`summary_refresh_many`: a set-based path for those never inspected or sampled).
+- The Excel import writes facilities in bulk. Its new facilities get their summary rows in its
+  own transaction (`summary_register_bulk`); it announces the rest with `ledger_imported` after
+  commit, and the updated facilities whose schedule may have moved are recomputed in batches
+  (`summary_refresh_many`).
 - The inspection policy is reference data edited in the admin, which has no service layer: a
   post_save / post_delete receiver on InspectionPolicy is the one place that sees every change
   (admin add, change, delete, and a shell or data migration too). Any band may move any
@@ -20,9 +21,8 @@ from yima.operations.models import InspectionPolicy
 
 @receiver(ledger_imported, dispatch_uid="dashboard.ledger_imported")
 def facilities_imported(sender, codes=(), created=(), rescheduled_ids=None, **kwargs) -> None:
-    """Rows for the facilities whose schedule may have moved: every new one, and the updated
-    ones whose status, county, capacity or contractor changed (`rescheduled_ids`; a sender that
-    does not say gets every code it names recomputed). New facilities take the cheap path."""
+    """Rows for the updated facilities whose status, county, capacity or contractor changed
+    (`rescheduled_ids`; a sender that does not say gets every code it names recomputed)."""
     from yima.dashboard.summary import summary_refresh_many
 
     if rescheduled_ids is not None:

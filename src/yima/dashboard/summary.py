@@ -34,15 +34,15 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Case, DateTimeField, Exists, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
 from yima.dashboard.models import FacilityMonth, FacilityState, InspectionDue
 from yima.facilities.choices import Status
 from yima.facilities.models import Facility, StatusChange
 from yima.operations.choices import Outcome
-from yima.operations.models import Inspection, WaterSample
-from yima.operations.selectors import _interval_subquery
+from yima.operations.models import Inspection, InspectionPolicy, WaterSample
+from yima.operations.selectors import _interval_subquery, interval_case
 
 BATCH = 1000  # facilities per batch of a rebuild
 INSERT_BATCH = 5000
@@ -660,6 +660,74 @@ def _refresh_plain(chunk: list[int], now: datetime) -> list[int]:
             FacilityMonth.objects.filter(**part).delete()
         _insert_states(states)
     return others
+
+
+def summary_register_bulk(
+    facility_ids: list[int], *, registered_at: datetime, effective_on: date
+) -> None:
+    """The FacilityState rows of facilities a bulk path (the Excel import) has just inserted,
+    written in the caller's transaction: they commit together with the facilities, so no
+    reader ever sees a facility without its summary, and nothing is read back afterwards.
+
+    Each facility was registered at `registered_at` with one status change (to its status,
+    effective on `effective_on`) and has no inspection, sample or history before that: no
+    stored due, no month row. Its current due follows from its status and its policy band,
+    computed by the very `service_periods` and `chain` functions once per interval; the rows
+    are then made inside the database (INSERT ... SELECT, the band picked by `interval_case`),
+    which costs no Python per facility."""
+    interval = interval_case()
+    periods = service_periods(
+        status=Status.IN_SERVICE,
+        created_at=registered_at,
+        changes=[(effective_on, Status.IN_SERVICE)],
+        now=registered_at,
+    )
+    due_after: dict[int, datetime | None] = {}
+    for days in set(InspectionPolicy.objects.values_list("interval_days", flat=True)):
+        dues, due_after[days] = chain(
+            periods=periods, interval_days=days, inspections=(), now=registered_at
+        )
+        assert not dues  # nothing is due before the facility exists
+    next_due = Case(
+        *(
+            When(status=Status.IN_SERVICE, s_interval=days, then=Value(due))
+            for days, due in due_after.items()
+        ),
+        default=None,
+        output_field=DateTimeField(),
+    )
+    at = Value(registered_at, output_field=DateTimeField())
+    empty, nothing = Value(""), Value(None, output_field=DateTimeField())
+    table = connection.ops.quote_name(FacilityState._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(facility_ids), PLAIN_BATCH):
+            rows = (
+                Facility.objects.filter(**_id_filter(facility_ids[start : start + PLAIN_BATCH]))
+                .annotate(s_interval=interval)
+                .annotate(
+                    s_next_due=next_due,
+                    s_empty=empty,
+                    s_false=Value(False),
+                    s_nothing=nothing,
+                    s_at=at,
+                )
+                .order_by()
+                # In _STATE_COLUMNS order (Django 5.2 selects in the order given).
+                .values_list(
+                    "pk",
+                    "s_nothing",
+                    "s_empty",
+                    "s_false",
+                    "s_interval",
+                    "s_next_due",
+                    "s_nothing",
+                    "s_nothing",
+                    "s_empty",
+                    "s_at",
+                )
+            )
+            sql, params = rows.query.sql_with_params()
+            cursor.execute(f"INSERT INTO {table} ({', '.join(_STATE_COLUMNS)}) {sql}", params)
 
 
 def summary_refresh_many(facility_ids: Iterable[int], *, now: datetime | None = None) -> int:

@@ -745,8 +745,9 @@ def _shown(attname: str, value) -> str:
 # Sent after the import's transaction commits: `codes` = facilities updated (caches of what they
 # show, e.g. the scan page, must be dropped), `created` = facilities registered (nothing cached
 # yet: dropping 100,000 never-cached pages cost a quarter of a large import), `rescheduled_ids`
-# = ids of the facilities whose inspection schedule may have moved (every new one, and the
-# updated ones with a change in SCHEDULE_FIELDS: the dashboard recomputes only those).
+# = ids of the updated facilities whose inspection schedule may have moved (a change in
+# SCHEDULE_FIELDS: the dashboard recomputes only those). New facilities get their summary rows
+# inside the import's transaction (dashboard.summary.summary_register_bulk).
 ledger_imported = Signal()
 # What the inspection chain of a facility depends on (status periods, policy band, holder).
 SCHEDULE_FIELDS = frozenset({"status", "county_id", "capacity_m3d", "contractor_id"})
@@ -836,14 +837,13 @@ _HISTORY_META = ("history_date", "history_change_reason", "history_type", "histo
 
 def _where_ids(ids: list[int]):
     """(WHERE clause, parameters) pairs that together select exactly these facility ids."""
-    if connection.vendor == "postgresql":
+    if all(b - a == 1 for a, b in zip(ids, ids[1:], strict=False)):
+        yield "id BETWEEN %s AND %s", [ids[0], ids[-1]]  # the new ids are a range
+    elif connection.vendor == "postgresql":
         yield "id = ANY(%s)", [ids]
-        return
-    for start in range(0, len(ids), 900):
-        part = ids[start : start + 900]
-        if part[-1] - part[0] == len(part) - 1 and part == sorted(part):
-            yield "id BETWEEN %s AND %s", [part[0], part[-1]]  # the new ids are a range
-        else:
+    else:
+        for start in range(0, len(ids), 900):
+            part = ids[start : start + 900]
             yield f"id IN ({', '.join(['%s'] * len(part))})", part
 
 
@@ -887,6 +887,8 @@ def _history(*, actor, reason: str, date, history_type: str) -> _FromFacilities:
 
 
 def _write(plan: _Plan, *, actor, reason: str, progress: Progress) -> None:
+    from yima.dashboard.summary import summary_register_bulk
+
     today = timezone.localdate()
     now = timezone.now()
     ops = connection.ops
@@ -896,7 +898,7 @@ def _write(plan: _Plan, *, actor, reason: str, progress: Progress) -> None:
     done = 0
     written_codes: list[str] = []  # updated facilities: the ones that may have cached pages
     created_codes: list[str] = []
-    rescheduled: list[int] = []  # facilities whose inspection schedule may have moved
+    rescheduled: list[int] = []  # updated facilities whose inspection schedule may have moved
     progress("writing", 0, total)
     with transaction.atomic(), _sqlite_cache():
         _lock_unchanged(plan.updates)
@@ -949,8 +951,8 @@ def _write(plan: _Plan, *, actor, reason: str, progress: Progress) -> None:
             insert.run([insert_values(values) for values in chunk], convert=False)
             history.run(ids)
             first_status.run(ids)
+            summary_register_bulk(ids, registered_at=now, effective_on=today)
             created_codes += [values["code"] for values in chunk]
-            rescheduled += ids
             done += len(chunk)
             progress("writing", done, total)
         by_row = {c["row"]: c for c in plan.changes}

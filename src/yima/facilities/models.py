@@ -40,8 +40,14 @@ class Facility(models.Model):
 
     code = models.CharField(_("facility code"), max_length=15, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=120)
+    # No index of its own: facility_county_town (county, town) serves every lookup by county,
+    # and each index is paid again by every facility an import registers.
     county = models.ForeignKey(
-        "regions.Region", verbose_name=_("county"), on_delete=models.PROTECT, related_name="+"
+        "regions.Region",
+        verbose_name=_("county"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     town = models.ForeignKey(
         "regions.Region", verbose_name=_("town"), on_delete=models.PROTECT, related_name="+"
@@ -100,6 +106,7 @@ class Facility(models.Model):
         blank=True,
         related_name="facilities",
         limit_choices_to={"kind": "contractor"},
+        db_index=False,  # facility_contractor_status (contractor, status) serves it
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.IN_SERVICE
@@ -109,7 +116,12 @@ class Facility(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # History is read per facility (by id, in date order); the indexes simple-history would add
+    # on the other indexed columns are never used and cost every import row five index writes.
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"],
+        no_db_index=["code", "county", "town", "village", "contractor"],
+    )
     objects = FacilityQuerySet.as_manager()
 
     class Meta:

@@ -53,12 +53,14 @@ workbook.save(path)
 
 
 def _tables() -> dict[str, str]:
+    from yima.dashboard.models import FacilityState
     from yima.facilities.models import CodeSerial, Facility, StatusChange
 
     return {
         "facilities": Facility._meta.db_table,
         "history": Facility.history.model._meta.db_table,
         "status changes": StatusChange._meta.db_table,
+        "summary rows": FacilityState._meta.db_table,  # written in the import's transaction
         "code serials": CodeSerial._meta.db_table,
     }
 
@@ -139,6 +141,7 @@ def test_an_import_killed_while_writing_leaves_all_or_nothing_and_runs_again(
         "facilities": before["facilities"] + ROWS,
         "history": before["history"] + ROWS,
         "status changes": before["status changes"] + ROWS,
+        "summary rows": before["summary rows"] + ROWS,
     }
     assert after_kill["facilities"] in (before["facilities"], whole["facilities"])
     all_of_it = after_kill["facilities"] == whole["facilities"]
@@ -157,6 +160,7 @@ def test_an_import_killed_while_writing_leaves_all_or_nothing_and_runs_again(
     assert final["facilities"] == before["facilities"] + expected
     assert final["history"] == before["history"] + expected
     assert final["status changes"] == before["status changes"] + expected
+    assert final["summary rows"] == before["summary rows"] + expected
     assert final["serials issued"] == before["serials issued"] + expected
     print(
         f"\n[faults] import killed (SIGKILL) after writing {written}/{ROWS} rows: "

@@ -1,9 +1,10 @@
 """The summary tables after an Excel import and after an inspection policy change.
 
-The import announces its facilities with `ledger_imported` after commit; the dashboard then
-recomputes the new facilities (a cheap path: never inspected, never sampled) and the updated
-ones whose schedule may have moved. Whatever path a facility takes, the rows must equal what a
-full `summary_rebuild()` computes from scratch: the dashboard must not drift.
+The import writes the summary rows of its new facilities in its own transaction (never
+inspected, never sampled: a cheap path) and announces the updated ones with `ledger_imported`
+after commit; the dashboard then recomputes those whose schedule may have moved. Whatever path a
+facility takes, the rows must equal what a full `summary_rebuild()` computes from scratch: the
+dashboard must not drift.
 """
 
 import uuid

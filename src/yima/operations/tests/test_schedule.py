@@ -188,3 +188,31 @@ def test_counts_group_all_of_a_contractors_facilities_in_one_row(frozen_world):
     assert [(r.name, r.overdue, r.due_soon, r.total) for r in rows] == [
         (w.contractor_a.name, 1, 1, 2)
     ]
+
+
+def test_interval_case_picks_the_band_the_subquery_picks(frozen_world):
+    """The CASE a bulk write uses and the subquery the selectors use give every facility the
+    same interval: default bands, a county's own bands (which win in that county, falling back
+    to the defaults below its lowest band), and no band at all."""
+    from yima.facilities.models import Facility
+    from yima.operations.selectors import _interval_subquery, interval_case
+
+    w = frozen_world
+    InspectionPolicy.objects.create(county=w.nanchang_county, min_capacity_m3d=50, interval_days=10)
+    InspectionPolicy.objects.create(county=w.nanchang_county, min_capacity_m3d=200, interval_days=3)
+    InspectionPolicy.objects.filter(county__isnull=True, min_capacity_m3d=0).delete()
+    seen = {}
+    for capacity in ("5", "20", "49.99", "50", "99", "100", "199", "200", "1000"):
+        for facility in (w.facility_a, w.facility_b):  # 南昌县 and another county
+            facility_update(
+                facility=facility, actor=w.admin, reason="test", capacity_m3d=Decimal(capacity)
+            )
+        rows = Facility.objects.filter(pk__in=[w.facility_a.pk, w.facility_b.pk]).annotate(
+            by_subquery=_interval_subquery(), by_case=interval_case()
+        )
+        for row in rows:
+            assert row.by_case == row.by_subquery, (capacity, row.county_id)
+            seen[(capacity, row.pk == w.facility_a.pk)] = row.by_case
+    assert seen[("5", True)] is None and seen[("5", False)] is None  # below every band
+    assert seen[("49.99", True)] == 14 and seen[("50", True)] == 10  # county band from 50
+    assert seen[("200", True)] == 3 and seen[("200", False)] == 7
