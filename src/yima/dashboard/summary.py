@@ -730,6 +730,23 @@ def summary_register_bulk(
             cursor.execute(f"INSERT INTO {table} ({', '.join(_STATE_COLUMNS)}) {sql}", params)
 
 
+def summary_interval_moved(facility_ids: list[int]) -> list[int]:
+    """Of these facilities, those whose policy interval (from their ledger row as it is now,
+    e.g. inside an import's transaction after a capacity change) differs from the one their
+    summary row was computed with, or that have no summary row. A capacity change moves the
+    schedule only through the interval: the others need no recomputing."""
+    interval = interval_case()
+    moved: list[int] = []
+    for start in range(0, len(facility_ids), PLAIN_BATCH):
+        rows = (
+            Facility.objects.filter(pk__in=facility_ids[start : start + PLAIN_BATCH])
+            .annotate(s_interval=interval)
+            .values_list("pk", "state__facility_id", "state__interval_days", "s_interval")
+        )
+        moved += [pk for pk, held, old, new in rows if held is None or old != new]
+    return moved
+
+
 def summary_refresh_many(facility_ids: Iterable[int], *, now: datetime | None = None) -> int:
     """What `summary_rebuild(facility_ids)` does, cheaply for facilities never inspected or
     sampled (an import's new ones): their rows are computed from the facility row, its status

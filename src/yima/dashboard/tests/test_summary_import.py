@@ -173,7 +173,8 @@ def test_import_keeps_the_summary_equal_to_a_full_rebuild(history, tmp_path):
         ledger_row(w.facility_a, **{"设计规模(m³/d)": 120}),  # inspected; now weekly
         ledger_row(w.facility_b, **{"运维单位": "江西清源环保运维有限公司"}),  # new holder
         ledger_row(w.facility_c, **{"运行状态": "暂停运行"}),  # sampled; taken out of service
-        ledger_row(w.facility_d, **{"设施名称": "丁站（改名）"}),  # name only
+        # Renamed, and a capacity within the same band (20-100 m³/d: every 14 days).
+        ledger_row(w.facility_d, **{"设施名称": "丁站（改名）", "设计规模(m³/d)": 60}),
     ]
     before_d = FacilityState.objects.get(facility=w.facility_d)
     with committed(day(60)):
@@ -196,7 +197,8 @@ def test_import_keeps_the_summary_equal_to_a_full_rebuild(history, tmp_path):
         day(37),
     )
     assert state["丙站"].next_due_at is None and state["丙站"].last_sampled_at == day(40)
-    # A name change does not touch the schedule: the row was not even rewritten.
+    # A name change, or a capacity in the same band, does not touch the schedule: the row was
+    # not even rewritten.
     assert state["丁站（改名）"].updated_at == before_d.updated_at
 
     after_import = snapshot()

@@ -602,3 +602,50 @@ def test_moving_a_facility_shows_the_old_and_new_places_and_keeps_its_code(world
         world.liantang,
         compose("360124", 2020, 1),
     )
+
+
+def test_rows_changing_different_columns_each_get_exactly_their_changes(world, tmp_path):
+    """One import in which each row changes other columns (the writer groups rows by the
+    columns they change): exported again, the ledger is the edited file, and a row that
+    changed nothing keeps its facility untouched."""
+    from django.utils import timezone
+
+    from yima.core.testing import facility_fields
+    from yima.facilities.services import facility_register
+
+    for name in ("丙站", "丁站"):
+        facility_register(
+            actor=world.admin,
+            **facility_fields(world.nanchang_county, world.liantang, None, name=name),
+            contractor=world.contractor_a,
+        )
+    a, b = world.facility_a, world.facility_b
+    Facility.objects.filter(pk=b.pk).update(status_since="2020-05-01")  # in service since then
+    path = export(world, tmp_path)
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    column = {cell.value: i for i, cell in enumerate(sheet[1])}
+    row_of = {row[column["设施名称"]].value: row for row in sheet.iter_rows(min_row=2)}
+    row_of[a.name][column["设施名称"]].value = "甲站（改名）"
+    row_of[b.name][column["设计规模(m³/d)"]].value = 55
+    row_of[b.name][column["运行状态"]].value = "暂停运行"
+    row_of["丙站"][column["服务户数"]].value = 321
+    row_of["丙站"][column["受纳水体"]].value = "赣江"
+    edited = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    book.save(path)
+    untouched = Facility.objects.get(name="丁站")
+
+    result = ledger_import(path=path, actor=world.admin, dry_run=False, reason="核查")
+
+    assert result.ok, messages(result)
+    assert (result.updated, result.unchanged) == (3, 1)
+    (tmp_path / "again").mkdir()
+    again = openpyxl.load_workbook(export(world, tmp_path / "again")).active
+    assert sorted(map(str, ([c.value for c in r] for r in again.iter_rows(min_row=2)))) == sorted(
+        map(str, edited)
+    )
+    b.refresh_from_db()
+    assert (b.status, b.status_since) == ("suspended", timezone.localdate())
+    assert StatusChange.objects.filter(facility=b, to_status="suspended").count() == 1
+    assert Facility.objects.get(pk=untouched.pk).updated_at == untouched.updated_at
+    assert HistoricalFacility.objects.filter(history_type="~").count() == 3
