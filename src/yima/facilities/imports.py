@@ -838,6 +838,8 @@ _HISTORY_META = ("history_date", "history_change_reason", "history_type", "histo
 
 def _where_ids(ids: list[int]):
     """(WHERE clause, parameters) pairs that together select exactly these facility ids."""
+    if not ids:
+        return
     if all(b - a == 1 for a, b in zip(ids, ids[1:], strict=False)):
         yield "id BETWEEN %s AND %s", [ids[0], ids[-1]]  # the new ids are a range
     elif connection.vendor == "postgresql":
